@@ -1,0 +1,81 @@
+"""Listener threads: a server stream that resumes from its last offset after failover."""
+
+from __future__ import annotations
+
+import abc
+import logging
+import threading
+from dataclasses import replace
+
+import grpc
+
+from notification_service.client._channel import RETRYABLE, FailoverChannel
+from notification_service.model import Event, EventFilter
+from notification_service.proto import notification_service_pb2 as pb
+from notification_service.proto.convert import event_from_proto, filter_to_proto
+
+log = logging.getLogger(__name__)
+
+
+class ListenerProcessor(abc.ABC):
+    """Receives events in offset order, in batches, on the listener's own thread."""
+
+    @abc.abstractmethod
+    def process(self, events: list[Event]) -> None: ...
+
+
+class ListenerThread(threading.Thread):
+    def __init__(
+        self, channel: FailoverChannel, processor: ListenerProcessor, flt: EventFilter
+    ) -> None:
+        super().__init__(name="ns-listener", daemon=True)
+        self._channel = channel
+        self._processor = processor
+        self._filter = flt
+        self._stopping = threading.Event()
+        self._call: grpc.Future | None = None
+        self._lock = threading.Lock()
+        self.last_offset = flt.begin_offset or 0
+
+    def run(self) -> None:
+        delay = 0.05
+        while not self._stopping.is_set():
+            stub, uri = self._channel.stub()
+            flt = replace(self._filter, begin_offset=self.last_offset)
+            if self.last_offset:
+                flt = replace(flt, begin_time=None)
+            with self._lock:
+                if self._stopping.is_set():
+                    return
+                self._call = stub.ListenEvents(pb.ListenEventsRequest(filter=filter_to_proto(flt)))
+            try:
+                for batch in self._call:
+                    events = [event_from_proto(e) for e in batch.events]
+                    self._deliver(events)
+                    self.last_offset = events[-1].offset
+                    delay = 0.05
+            except grpc.RpcError as err:
+                if self._stopping.is_set() or err.code() == grpc.StatusCode.CANCELLED:
+                    return
+                if err.code() not in RETRYABLE:
+                    log.error("listener stopped: %s", err.details())
+                    return
+                self._channel.rotate(uri)
+                self._stopping.wait(delay)
+                delay = min(delay * 2, 1.0)
+
+    def _deliver(self, events: list[Event]) -> None:
+        try:
+            self._processor.process(events)
+        except Exception:  # noqa: BLE001 - a faulty processor must not end the stream
+            log.exception(
+                "listener processor failed on events %s..%s", events[0].offset, events[-1].offset
+            )
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopping.set()
+            if self._call is not None:
+                self._call.cancel()
+        if threading.current_thread() is not self:
+            self.join(timeout=5)

@@ -1,0 +1,9 @@
+"""The notification gRPC server."""
+
+from notification_service.server._server import (
+    STARTED_MESSAGE,
+    NotificationServer,
+    ServerStartError,
+)
+
+__all__ = ["STARTED_MESSAGE", "NotificationServer", "ServerStartError"]

@@ -1,0 +1,103 @@
+"""Assembles storage, writer, notifier and HA into one running gRPC server."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent import futures
+
+import grpc
+
+from notification_service.proto import notification_service_pb2_grpc as pb_grpc
+from notification_service.server._ha import HaMembership
+from notification_service.server._notifier import OffsetNotifier
+from notification_service.server._service import NotificationServicer
+from notification_service.server._writer import GroupCommitWriter
+from notification_service.settings import NotificationServerSettings
+from notification_service.storage import EventStorage, SqlEventStorage, check_schema
+
+log = logging.getLogger(__name__)
+
+STARTED_MESSAGE = "notification server started."
+# Each open listen stream holds a worker thread of the sync gRPC server.
+MAX_WORKERS = 256
+GRPC_OPTIONS = [
+    ("grpc.max_receive_message_length", 16 * 1024 * 1024),
+    ("grpc.max_send_message_length", 16 * 1024 * 1024),
+    ("grpc.so_reuseport", 0),
+]
+
+
+class ServerStartError(Exception):
+    """The server cannot start; str() is one user-facing line."""
+
+
+class NotificationServer:
+    def __init__(
+        self, settings: NotificationServerSettings, storage: EventStorage | None = None
+    ) -> None:
+        self.settings = settings
+        if storage is None:
+            sql = SqlEventStorage(settings.db_uri)
+            check_schema(sql.engine)
+            storage = sql
+        self.storage = storage
+        self._stopped = threading.Event()
+        self._grpc: grpc.Server | None = None
+        self.port: int | None = None
+
+    def start(self) -> int:
+        """Bind and serve; returns the bound port (useful when configured as 0)."""
+        s = self.settings
+        self.notifier = OffsetNotifier(self.storage.latest_offset)
+        self.ha = HaMembership(self.storage, s.advertised_uri, s.ha_ttl_ms) if s.enable_ha else None
+        self.writer = GroupCommitWriter(self.storage, self._committed)
+        servicer = NotificationServicer(
+            self.storage,
+            self.writer,
+            self.notifier,
+            self.ha,
+            s.max_event_value_bytes,
+            s.max_list_limit,
+        )
+        self._grpc = grpc.server(
+            futures.ThreadPoolExecutor(max_workers=MAX_WORKERS, thread_name_prefix="ns-rpc"),
+            options=GRPC_OPTIONS,
+        )
+        pb_grpc.add_NotificationServiceServicer_to_server(servicer, self._grpc)
+        address = f"{s.host}:{s.server_port}"
+        try:
+            self.port = self._grpc.add_insecure_port(address)
+        except RuntimeError:
+            self.port = 0
+        if not self.port:
+            self._shutdown_parts()
+            raise ServerStartError(f"cannot listen on {address}: the port is in use or not allowed")
+        self._grpc.start()
+        log.info(STARTED_MESSAGE)
+        return self.port
+
+    def _committed(self, offset: int) -> None:
+        self.notifier.advance(offset)
+        if self.ha:
+            self.ha.notify_peers(offset)
+
+    def wait(self) -> None:
+        self._stopped.wait()
+
+    def stop(self, grace: float = 5.0) -> None:
+        if self._stopped.is_set():
+            return
+        if self._grpc:
+            self.notifier.stop()
+            self._grpc.stop(grace).wait()
+        self._shutdown_parts()
+        self.storage.close()
+        self._stopped.set()
+        log.info("notification server stopped.")
+
+    def _shutdown_parts(self) -> None:
+        self.writer.close()
+        self.notifier.stop()
+        if self.ha:
+            self.ha.stop()

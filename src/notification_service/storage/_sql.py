@@ -1,0 +1,159 @@
+"""Event storage on SQLAlchemy: SQLite (WAL), PostgreSQL and MySQL/MariaDB."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, Select, delete, func, select, update
+from sqlalchemy.dialects import mysql, postgresql, sqlite
+
+from notification_service.model import Event, EventFilter
+from notification_service.storage._engine import WRITE, make_engine
+from notification_service.storage._interface import EventStorage, Member, NewEvent
+from notification_service.storage._tables import EventRow, MemberRow, OffsetCounterRow
+from notification_service.util.clock import now_ms
+
+COUNTER_ID = 1
+
+
+class SqlEventStorage(EventStorage):
+    def __init__(self, db_uri: str | None = None, engine: Engine | None = None) -> None:
+        if engine is None:
+            if db_uri is None:
+                raise ValueError("SqlEventStorage needs db_uri or engine")
+            engine = make_engine(db_uri)
+        self.engine = engine
+
+    def add_events(self, events: list[NewEvent]) -> list[Event]:
+        with self.engine.connect().execution_options(**WRITE) as conn, conn.begin():
+            # The row lock is held until commit, so offset N+1 is only handed out after
+            # offset N is committed and visible: readers never see a gap fill in later.
+            last = conn.execute(
+                select(OffsetCounterRow.last_offset)
+                .where(OffsetCounterRow.id == COUNTER_ID)
+                .with_for_update()
+            ).scalar_one()
+            existing = self._existing(conn, events)
+            created_at = now_ms()
+            rows, out, fresh = [], [], {}
+            for new in events:
+                known = existing.get(new.idempotency_id) or fresh.get(new.idempotency_id)
+                if known is not None:
+                    out.append(known)
+                    continue
+                last += 1
+                stored = Event(
+                    key=new.key,
+                    value=new.value,
+                    namespace=new.namespace,
+                    sender=new.sender,
+                    context=new.context,
+                    offset=last,
+                    create_time=created_at,
+                )
+                rows.append({**stored.to_dict(), "idempotency_id": new.idempotency_id})
+                if new.idempotency_id:
+                    fresh[new.idempotency_id] = stored
+                out.append(stored)
+            if rows:
+                conn.execute(EventRow.__table__.insert(), rows)
+                conn.execute(
+                    update(OffsetCounterRow)
+                    .where(OffsetCounterRow.id == COUNTER_ID)
+                    .values(last_offset=last)
+                )
+        return out
+
+    @staticmethod
+    def _existing(conn, events: list[NewEvent]) -> dict[str, Event]:  # noqa: ANN001
+        ids = [e.idempotency_id for e in events if e.idempotency_id]
+        if not ids:
+            return {}
+        rows = conn.execute(select(EventRow).where(EventRow.idempotency_id.in_(ids))).all()
+        return {r.idempotency_id: _to_event(r) for r in rows}
+
+    def list_events(self, flt: EventFilter, limit: int) -> list[Event]:
+        query = _filtered(select(EventRow), flt).order_by(EventRow.offset).limit(limit)
+        with self.engine.connect() as conn:
+            return [_to_event(r) for r in conn.execute(query)]
+
+    def count_events(self, flt: EventFilter) -> dict[str | None, int]:
+        query = _filtered(select(EventRow.sender, func.count()), flt).group_by(EventRow.sender)
+        with self.engine.connect() as conn:
+            return {sender: count for sender, count in conn.execute(query)}
+
+    def latest_offset(self) -> int:
+        query = select(OffsetCounterRow.last_offset).where(OffsetCounterRow.id == COUNTER_ID)
+        with self.engine.connect() as conn:
+            return conn.execute(query).scalar_one()
+
+    def time_to_offset(self, timestamp_ms: int) -> int:
+        query = select(func.max(EventRow.offset)).where(EventRow.create_time <= timestamp_ms)
+        with self.engine.connect() as conn:
+            return conn.execute(query).scalar() or 0
+
+    def heartbeat_member(self, server_uri: str, now_ms: int) -> None:
+        with self.engine.begin() as conn:
+            _upsert(conn, server_uri, now_ms)
+
+    def list_members(self, alive_since_ms: int) -> list[Member]:
+        query = (
+            select(MemberRow.server_uri, MemberRow.update_time)
+            .where(MemberRow.update_time >= alive_since_ms)
+            .order_by(MemberRow.server_uri)
+        )
+        with self.engine.connect() as conn:
+            return [Member(uri, t) for uri, t in conn.execute(query)]
+
+    def remove_member(self, server_uri: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(delete(MemberRow).where(MemberRow.server_uri == server_uri))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _filtered(query: Select, flt: EventFilter) -> Select:
+    if not flt.any_key:
+        keys = list(flt.keys)
+        query = query.where(EventRow.key == keys[0] if len(keys) == 1 else EventRow.key.in_(keys))
+    if flt.namespace is not None:
+        query = query.where(EventRow.namespace == flt.namespace)
+    if flt.sender is not None:
+        query = query.where(EventRow.sender == flt.sender)
+    if flt.begin_offset is not None:
+        query = query.where(EventRow.offset > flt.begin_offset)
+    if flt.end_offset is not None:
+        query = query.where(EventRow.offset <= flt.end_offset)
+    if flt.begin_time is not None:
+        query = query.where(EventRow.create_time >= flt.begin_time)
+    return query
+
+
+def _to_event(row) -> Event:  # noqa: ANN001
+    return Event(
+        key=row.key,
+        value=row.value,
+        namespace=row.namespace,
+        sender=row.sender,
+        context=row.context,
+        offset=row.offset,
+        create_time=row.create_time,
+    )
+
+
+def _upsert(conn, server_uri: str, now_ms: int) -> None:  # noqa: ANN001
+    table = MemberRow.__table__
+    values = {"server_uri": server_uri, "update_time": now_ms}
+    name = conn.dialect.name
+    if name == "postgresql":
+        stmt = postgresql.insert(table).values(values)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["server_uri"], set_={"update_time": now_ms}
+        )
+    elif name in ("mysql", "mariadb"):
+        stmt = mysql.insert(table).values(values).on_duplicate_key_update(update_time=now_ms)
+    else:
+        stmt = sqlite.insert(table).values(values)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["server_uri"], set_={"update_time": now_ms}
+        )
+    conn.execute(stmt)
