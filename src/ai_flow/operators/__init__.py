@@ -1,0 +1,2 @@
+"""Built-in operators: ``ai_flow.operators.bash.BashOperator`` and
+``ai_flow.operators.python.PythonOperator``."""
