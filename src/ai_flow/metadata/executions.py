@@ -1,0 +1,118 @@
+"""Workflow executions: one run of a workflow snapshot."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from ai_flow.metadata._tables import WorkflowExecutionRow
+from ai_flow.metadata._util import enum_value, page
+from ai_flow.metadata.errors import ConflictError, NotFoundError
+from ai_flow.metadata.snapshots import get_snapshot
+from ai_flow.model.execution_type import ExecutionType
+from ai_flow.model.status import WorkflowStatus
+from notification_service.util.clock import now_ms
+
+FINISHED_STATUSES = tuple(s.value for s in WorkflowStatus if s.is_finished)
+
+
+def create_execution(
+    session: Session,
+    workflow_id: int,
+    snapshot_id: int,
+    execution_type: ExecutionType | str,
+    *,
+    status: WorkflowStatus | str = WorkflowStatus.INIT,
+    trigger_info: dict[str, Any] | None = None,
+    event_offset: int | None = None,
+) -> WorkflowExecutionRow:
+    """Start a run of `snapshot_id`; `event_offset` is the event that caused it, if any."""
+    snapshot = get_snapshot(session, snapshot_id)
+    if snapshot.workflow_id != workflow_id:
+        raise NotFoundError(
+            f"workflow snapshot {snapshot_id} of workflow {workflow_id} does not exist"
+        )
+    row = WorkflowExecutionRow(
+        workflow_id=workflow_id,
+        snapshot_id=snapshot_id,
+        execution_type=enum_value(ExecutionType, execution_type),
+        status=enum_value(WorkflowStatus, status),
+        begin_date=now_ms(),
+        trigger_info=trigger_info,
+        event_offset=event_offset,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def get_execution(session: Session, execution_id: int) -> WorkflowExecutionRow:
+    row = session.get(WorkflowExecutionRow, execution_id)
+    if row is None:
+        raise NotFoundError(f"workflow execution {execution_id} does not exist")
+    return row
+
+
+def find_execution_by_event(
+    session: Session, workflow_id: int, event_offset: int
+) -> WorkflowExecutionRow | None:
+    """The execution of the workflow that event `event_offset` started (dedup on replay)."""
+    stmt = select(WorkflowExecutionRow).where(
+        WorkflowExecutionRow.workflow_id == workflow_id,
+        WorkflowExecutionRow.event_offset == event_offset,
+    )
+    return session.scalars(stmt.limit(1)).first()
+
+
+def list_executions(
+    session: Session,
+    workflow_id: int,
+    limit: int | None = None,
+    offset: int | None = None,
+    statuses: Iterable[WorkflowStatus | str] | None = None,
+) -> list[WorkflowExecutionRow]:
+    """Newest first, optionally only those in `statuses`."""
+    stmt = select(WorkflowExecutionRow).where(WorkflowExecutionRow.workflow_id == workflow_id)
+    if statuses is not None:
+        values = [enum_value(WorkflowStatus, s) for s in statuses]
+        stmt = stmt.where(WorkflowExecutionRow.status.in_(values))
+    stmt = stmt.order_by(WorkflowExecutionRow.id.desc())
+    return list(session.scalars(page(stmt, limit, offset)))
+
+
+def count_unfinished(session: Session, workflow_id: int) -> int:
+    stmt = (
+        select(func.count())
+        .select_from(WorkflowExecutionRow)
+        .where(
+            WorkflowExecutionRow.workflow_id == workflow_id,
+            WorkflowExecutionRow.status.not_in(FINISHED_STATUSES),
+        )
+    )
+    return int(session.scalar(stmt) or 0)
+
+
+def update_execution_status(
+    session: Session, execution_id: int, status: WorkflowStatus | str
+) -> WorkflowExecutionRow:
+    """Set the status; a finished status also sets end_date."""
+    row = get_execution(session, execution_id)
+    row.status = enum_value(WorkflowStatus, status)
+    if row.status in FINISHED_STATUSES and row.end_date is None:
+        row.end_date = now_ms()
+    session.flush()
+    return row
+
+
+def delete_execution(session: Session, execution_id: int) -> None:
+    """Delete a finished execution with its task executions, state and commands."""
+    row = get_execution(session, execution_id)
+    if row.status not in FINISHED_STATUSES:
+        raise ConflictError(
+            f"workflow execution {execution_id} is {row.status}; stop it before deleting"
+        )
+    session.execute(delete(WorkflowExecutionRow).where(WorkflowExecutionRow.id == execution_id))
+    session.expire_all()

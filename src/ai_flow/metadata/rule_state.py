@@ -1,0 +1,97 @@
+"""Rule state: JSON values that rules keep per workflow execution or per trigger."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from ai_flow.metadata._tables import RuleStateRow
+from ai_flow.metadata._util import page
+
+
+def _owner(execution_id: int | None, trigger_id: int | None) -> Any:
+    if (execution_id is None) == (trigger_id is None):
+        raise ValueError("rule state belongs to exactly one of execution_id or trigger_id")
+    if execution_id is not None:
+        return RuleStateRow.workflow_execution_id == execution_id
+    return RuleStateRow.workflow_trigger_id == trigger_id
+
+
+def _find(
+    session: Session, scope: str, name: str, execution_id: int | None, trigger_id: int | None
+) -> RuleStateRow | None:
+    stmt = select(RuleStateRow).where(
+        _owner(execution_id, trigger_id), RuleStateRow.scope == scope, RuleStateRow.name == name
+    )
+    return session.scalars(stmt).one_or_none()
+
+
+def get_state(
+    session: Session,
+    scope: str,
+    name: str,
+    *,
+    execution_id: int | None = None,
+    trigger_id: int | None = None,
+    default: Any = None,
+) -> Any:
+    """The stored value of state `name` in `scope` (a task name or trigger), or `default`."""
+    row = _find(session, scope, name, execution_id, trigger_id)
+    return default if row is None else row.value
+
+
+def put_state(
+    session: Session,
+    scope: str,
+    name: str,
+    value: Any,
+    *,
+    execution_id: int | None = None,
+    trigger_id: int | None = None,
+) -> RuleStateRow:
+    """Insert or replace a JSON-serialisable value (the scheduler is the single writer)."""
+    row = _find(session, scope, name, execution_id, trigger_id)
+    if row is None:
+        row = RuleStateRow(
+            workflow_execution_id=execution_id,
+            workflow_trigger_id=trigger_id,
+            scope=scope,
+            name=name,
+        )
+        session.add(row)
+    row.value = value
+    session.flush()
+    return row
+
+
+def delete_state(
+    session: Session,
+    scope: str,
+    name: str,
+    *,
+    execution_id: int | None = None,
+    trigger_id: int | None = None,
+) -> bool:
+    """Remove one value; True if it existed."""
+    result = session.execute(
+        delete(RuleStateRow).where(
+            _owner(execution_id, trigger_id),
+            RuleStateRow.scope == scope,
+            RuleStateRow.name == name,
+        )
+    )
+    return result.rowcount > 0
+
+
+def list_states(
+    session: Session,
+    *,
+    execution_id: int | None = None,
+    trigger_id: int | None = None,
+    limit: int | None = None,
+    offset: int | None = None,
+) -> list[RuleStateRow]:
+    stmt = select(RuleStateRow).where(_owner(execution_id, trigger_id)).order_by(RuleStateRow.id)
+    return list(session.scalars(page(stmt, limit, offset)))

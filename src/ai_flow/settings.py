@@ -1,0 +1,219 @@
+"""Typed settings of the AIFlow server (aiflow_server.yaml) and client (aiflow_client.yaml)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from notification_service.util.config_file import ConfigError, load_config
+from notification_service.util.environment import home_dir
+
+SERVER_CONFIG_FILE_NAME = "aiflow_server.yaml"
+CLIENT_CONFIG_FILE_NAME = "aiflow_client.yaml"
+PID_FILE_NAME = "aiflow_server.pid"
+LOCAL_BLOB_MANAGER = "ai_flow.blob_manager.impl.local_blob_manager.LocalBlobManager"
+
+DEFAULT_SERVER_CONFIG_TEMPLATE = """\
+# directory of AIFlow logs
+log_dir: ${AIFLOW_HOME}/logs
+# interface the servers listen on; 0.0.0.0 opens them to the network
+host: 127.0.0.1
+# port of rpc server
+rpc_port: 50051
+# port of internal rpc
+internal_rpc_port: 50000
+# port of rest server
+rest_port: 8000
+# uri of database backend for AIFlow server
+metadata_backend_uri: sqlite:///${AIFLOW_HOME}/aiflow.db
+# metadata and log history retention (e.g. 30d, 12h, 90m, 3600s)
+history_retention: 30d
+# uri of state backend
+state_backend_uri: sqlite:///${AIFLOW_HOME}/aiflow.db
+# whether SqlAlchemy enables pool database connections
+sql_alchemy_pool_enabled: true
+# the maximum number of database connections in the pool. 0 indicates no limit.
+sql_alchemy_pool_size: 5
+# the maximum overflow size of the pool.
+sql_alchemy_max_overflow: 10
+# uri of the server of notification service
+notification_server_uri: 127.0.0.1:50052
+# timeout in seconds to wait for the notification server when the AIFlow server starts
+wait_for_server_started_timeout: 5.0
+# task executor, options: local (kubernetes is not supported yet)
+task_executor: Local
+# the interval in seconds that the task executor check the heartbeat of task executions
+task_executor_heartbeat_check_interval: 10
+# the timeout in seconds that the task executions is treated as timeout
+task_heartbeat_timeout: 60
+# the interval in seconds that the task executions send heartbeats
+task_heartbeat_interval: 10
+# num of workers of local task executor
+local_executor_parallelism: 10
+# kubernetes task executor config (accepted and ignored until kubernetes is supported)
+# k8s_executor_config:
+#   pod_template_file:
+#   image_repository:
+#   image_tag:
+#   namespace:
+#   in_cluster: false
+#   kube_config_file:
+"""
+
+DEFAULT_CLIENT_CONFIG_TEMPLATE = f"""\
+# address of AIFlow server
+server_address: localhost:50051
+# configurations about blob manager
+blob_manager:
+  blob_manager_class: {LOCAL_BLOB_MANAGER}
+  blob_manager_config:
+    root_directory: ${{AIFLOW_HOME}}/blob
+"""
+
+# One or more "<n><unit>" parts, e.g. 30d, 12h, 1d12h, 3600s.
+_DURATION = re.compile(r"(\d+)\s*([dhms])")
+_DURATION_FULL = re.compile(r"\s*(\d+\s*[dhms]\s*)+")
+_UNITS = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
+# The spec writes both ${AIFLOW_HOME} and {AIFLOW_HOME}; load_config expands the first.
+_BARE_HOME = re.compile(r"(?<!\$)\{AIFLOW_HOME\}")
+
+
+def parse_duration(text: str) -> timedelta:
+    """Parse `30d`, `12h`, `90m`, `3600s` or combinations such as `1d12h`."""
+    if not _DURATION_FULL.fullmatch(text):
+        raise ValueError(f"'{text}' is not a duration like 30d, 12h, 90m or 3600s")
+    delta = timedelta()
+    for amount, unit in _DURATION.findall(text):
+        delta += timedelta(**{_UNITS[unit]: int(amount)})
+    if delta <= timedelta():
+        raise ValueError(f"duration '{text}' must be positive")
+    return delta
+
+
+class AIFlowServerSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    log_dir: str = "${AIFLOW_HOME}/logs"
+    host: str = "127.0.0.1"
+    rpc_port: int = Field(50051, ge=0, le=65535)
+    internal_rpc_port: int = Field(50000, ge=0, le=65535)
+    rest_port: int = Field(8000, ge=0, le=65535)
+    metadata_backend_uri: str = "sqlite:///${AIFLOW_HOME}/aiflow.db"
+    state_backend_uri: str = "sqlite:///${AIFLOW_HOME}/aiflow.db"
+    sql_alchemy_pool_enabled: bool = True
+    sql_alchemy_pool_size: int = Field(5, ge=0)
+    # -1 is SQLAlchemy's "no overflow limit".
+    sql_alchemy_max_overflow: int = Field(10, ge=-1)
+    history_retention: str = "30d"
+    notification_server_uri: str = "127.0.0.1:50052"
+    wait_for_server_started_timeout: float = Field(5.0, gt=0)
+    task_executor: str = "Local"
+    task_executor_heartbeat_check_interval: int = Field(10, gt=0)
+    task_heartbeat_interval: int = Field(10, gt=0)
+    task_heartbeat_timeout: int = Field(60, gt=0)
+    local_executor_parallelism: int = Field(10, gt=0)
+    # Accepted so spec-style files load; ignored until a kubernetes executor exists.
+    k8s_executor_config: dict[str, Any] | None = None
+
+    @field_validator("history_retention")
+    @classmethod
+    def _check_retention(cls, value: str) -> str:
+        parse_duration(value)
+        return value.strip()
+
+    @field_validator("task_executor")
+    @classmethod
+    def _check_executor(cls, value: str) -> str:
+        kind = value.strip().lower()
+        if kind == "local":
+            return "Local"
+        if kind == "kubernetes":
+            raise ValueError("task executor 'kubernetes' is not supported; use 'local'")
+        raise ValueError(f"unknown task executor '{value}'; use 'local'")
+
+    @property
+    def history_retention_delta(self) -> timedelta:
+        return parse_duration(self.history_retention)
+
+
+class BlobManagerSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    blob_manager_class: str = LOCAL_BLOB_MANAGER
+    blob_manager_config: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("blob_manager_config", mode="before")
+    @classmethod
+    def _none_is_empty(cls, value: object) -> object:
+        # `blob_manager_config:` with nothing under it parses as None.
+        return {} if value is None else value
+
+
+class AIFlowClientSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    server_address: str = "localhost:50051"
+    blob_manager: BlobManagerSettings = BlobManagerSettings(
+        blob_manager_config={"root_directory": "${AIFLOW_HOME}/blob"}
+    )
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def aiflow_home() -> Path:
+    return home_dir("AIFLOW_HOME", "aiflow")
+
+
+def server_config_path(home: Path | None = None) -> Path:
+    return (home or aiflow_home()) / SERVER_CONFIG_FILE_NAME
+
+
+def client_config_path(home: Path | None = None) -> Path:
+    return (home or aiflow_home()) / CLIENT_CONFIG_FILE_NAME
+
+
+def load_server_settings(home: Path | None = None) -> AIFlowServerSettings:
+    home = home or aiflow_home()
+    return _load(server_config_path(home), AIFlowServerSettings, home)
+
+
+def load_client_settings(home: Path | None = None, missing_ok: bool = True) -> AIFlowClientSettings:
+    """The client settings; without a file (and `missing_ok`) the defaults, as on one host."""
+    home = home or aiflow_home()
+    path = client_config_path(home)
+    if missing_ok and not path.exists():
+        return resolve_home(AIFlowClientSettings(), home)
+    return _load(path, AIFlowClientSettings, home)
+
+
+def resolve_home(settings: M, home: Path) -> M:
+    """Replace ${AIFLOW_HOME} / {AIFLOW_HOME} in every string value, defaults included."""
+    return type(settings).model_validate(_substitute(settings.model_dump(), str(home)))
+
+
+def _load(path: Path, model: type[M], home: Path) -> M:
+    try:
+        settings = load_config(path, model, {"AIFLOW_HOME": str(home)})
+    except ConfigError as exc:
+        if "not valid YAML" in str(exc) and _BARE_HOME.search(path.read_text()):
+            raise ConfigError(
+                f"{exc} (a value starting with {{AIFLOW_HOME}} must be written "
+                "${AIFLOW_HOME} or quoted)"
+            ) from None
+        raise
+    return resolve_home(settings, home)
+
+
+def _substitute(value: object, home: str) -> object:
+    if isinstance(value, str):
+        return _BARE_HOME.sub(home, value.replace("${AIFLOW_HOME}", home))
+    if isinstance(value, dict):
+        return {k: _substitute(v, home) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_substitute(v, home) for v in value]
+    return value
