@@ -55,15 +55,25 @@ class NotificationClient:
         if len(server_uri.split(",")) == 1:
             self._channel.learn_members()
 
-    def send_event(self, key: str, value: str | None = None, context: str | None = None) -> Event:
-        """Store an event and return it with its offset; retries never store it twice."""
+    def send_event(
+        self,
+        key: str,
+        value: str | None = None,
+        context: str | None = None,
+        idempotency_id: str | None = None,
+    ) -> Event:
+        """Store an event and return it with its offset; retries never store it twice.
+
+        A caller-chosen `idempotency_id` makes resends from other processes (or after a
+        restart) return the event stored first instead of storing a new one.
+        """
         request = pb.SendEventRequest(
             key=key,
             value=value,
             namespace=self.namespace or DEFAULT_NAMESPACE,
             sender=self.sender,
             context=context,
-            idempotency_id=uuid.uuid4().hex,
+            idempotency_id=idempotency_id or uuid.uuid4().hex,
         )
         resp = self._channel.call(lambda stub, t: stub.SendEvent(request, timeout=t))
         return event_from_proto(resp.event)

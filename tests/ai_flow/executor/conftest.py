@@ -1,0 +1,10 @@
+"""Fixtures shared with the other task tests (see tests/ai_flow/runtime/taskenv.py)."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "runtime"))
+
+from taskenv import aiflow_home, launcher, new_spec, ns_server, write_workflow  # noqa: E402
+
+__all__ = ["aiflow_home", "launcher", "new_spec", "ns_server", "write_workflow"]
