@@ -1,0 +1,84 @@
+"""Workflows: upload, get, list, delete, disable, enable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ai_flow.ops._client import RPC_TIMEOUT, InvalidArgumentError, NotFoundError, call
+from ai_flow.ops._meta import WorkflowMeta
+from ai_flow.ops._paging import page, ref
+from ai_flow.proto import aiflow_pb2 as pb
+
+
+def _blob_manager():  # noqa: ANN202
+    from ai_flow.blob_manager import create_blob_manager
+    from ai_flow.settings import load_client_settings
+
+    blob = load_client_settings().blob_manager
+    return create_blob_manager(blob.blob_manager_class, blob.blob_manager_config or {})
+
+
+def upload_workflows(
+    workflow_file_path: str, artifacts: list[str] | None = None
+) -> list[WorkflowMeta]:
+    """Upload a workflow file (and artifacts) as a new snapshot of each workflow in it.
+
+    The server evaluates the file in a child process; a broken file stores nothing.
+    """
+    path = Path(workflow_file_path)
+    if not path.is_file():
+        raise InvalidArgumentError(f"workflow file {workflow_file_path} does not exist")
+    try:
+        source = path.read_text()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidArgumentError(
+            f"cannot read workflow file {workflow_file_path}: {exc}"
+        ) from None
+    files = [Path(a) for a in artifacts or []]
+    for artifact in files:
+        if not artifact.is_file():
+            raise InvalidArgumentError(f"artifact {artifact} does not exist")
+    blobs = _blob_manager()
+    request = pb.UploadWorkflowsRequest(
+        file_name=path.name,
+        source=source,
+        source_uri=blobs.upload(str(path)),
+        artifacts=[pb.ArtifactProto(name=a.name, uri=blobs.upload(str(a))) for a in files],
+    )
+    msg = call(lambda s: s.UploadWorkflows(request, timeout=120))
+    return [WorkflowMeta.from_proto(w) for w in msg.workflows]
+
+
+def get_workflow(workflow_name: str, namespace: str = "default") -> WorkflowMeta | None:
+    try:
+        msg = call(lambda s: s.GetWorkflow(ref(workflow_name, namespace), timeout=RPC_TIMEOUT))
+    except NotFoundError:
+        return None
+    return WorkflowMeta.from_proto(msg)
+
+
+def list_workflows(
+    namespace: str = "default", limit: int | None = None, offset: int | None = None
+) -> list[WorkflowMeta]:
+    request = pb.ListWorkflowsRequest(namespace=namespace, page=page(limit, offset))
+    msg = call(lambda s: s.ListWorkflows(request, timeout=RPC_TIMEOUT))
+    return [WorkflowMeta.from_proto(w) for w in msg.workflows]
+
+
+def delete_workflow(workflow_name: str, namespace: str = "default") -> None:
+    """Delete the workflow with its snapshots, executions, schedules and triggers.
+
+    Refused while an execution of it is still running.
+    """
+    call(lambda s: s.DeleteWorkflow(ref(workflow_name, namespace), timeout=RPC_TIMEOUT))
+
+
+def disable_workflow(workflow_name: str, namespace: str = "default") -> WorkflowMeta:
+    """No new executions (manual, scheduled, triggered) until enabled again."""
+    msg = call(lambda s: s.DisableWorkflow(ref(workflow_name, namespace), timeout=RPC_TIMEOUT))
+    return WorkflowMeta.from_proto(msg)
+
+
+def enable_workflow(workflow_name: str, namespace: str = "default") -> WorkflowMeta:
+    msg = call(lambda s: s.EnableWorkflow(ref(workflow_name, namespace), timeout=RPC_TIMEOUT))
+    return WorkflowMeta.from_proto(msg)
