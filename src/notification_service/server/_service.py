@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import grpc
 
-from notification_service.model import DEFAULT_NAMESPACE, MAX_KEY_LENGTH
+from notification_service.model import DEFAULT_NAMESPACE, MAX_KEY_LENGTH, Event
 from notification_service.proto import notification_service_pb2 as pb
 from notification_service.proto import notification_service_pb2_grpc as pb_grpc
 from notification_service.proto.convert import event_to_proto, filter_from_proto
@@ -91,14 +91,11 @@ class NotificationServicer(pb_grpc.NotificationServiceServicer):
         flt = filter_from_proto(request.filter)
         events = self._storage.list_events(flt, limit + 1)
         has_more = len(events) > limit
-        out, size = [], 0
-        for event in events[:limit]:
-            size += len(event.value or "") + len(event.context or "") + len(event.key)
-            if out and size > MAX_RESPONSE_BYTES:
-                has_more = True
-                break
-            out.append(event_to_proto(event))
-        return pb.ListEventsResponse(events=out, has_more=has_more)
+        fit = _fitting(events[:limit])
+        has_more = has_more or fit < min(limit, len(events))
+        return pb.ListEventsResponse(
+            events=[event_to_proto(e) for e in events[:fit]], has_more=has_more
+        )
 
     def CountEvents(self, request: pb.CountEventsRequest, context: grpc.ServicerContext):  # noqa: N802
         counts = self._storage.count_events(filter_from_proto(request.filter))
@@ -125,8 +122,13 @@ class NotificationServicer(pb_grpc.NotificationServiceServicer):
                 events = self._storage.list_events(
                     replace(flt, begin_offset=cursor, end_offset=known), batch_size
                 )
+                fit = _fitting(events)
                 if events:
-                    yield pb.EventBatch(events=[event_to_proto(e) for e in events])
+                    yield pb.EventBatch(events=[event_to_proto(e) for e in events[:fit]])
+                if fit < len(events):
+                    # Big events: the rest goes in the next message, not over the limit.
+                    cursor = events[fit - 1].offset
+                    continue
                 # A short page means nothing else matches up to `known`: skip past it.
                 cursor = events[-1].offset if len(events) == batch_size else known
                 continue
@@ -149,6 +151,16 @@ class NotificationServicer(pb_grpc.NotificationServiceServicer):
     def NotifyNewEvents(self, request: pb.NotifyNewEventsRequest, context):  # noqa: N802, ANN001
         self._notifier.advance(request.offset)
         return pb.Empty()
+
+
+def _fitting(events: list[Event]) -> int:
+    """How many leading events fit in one response message (always at least one)."""
+    size = 0
+    for i, event in enumerate(events):
+        size += len(event.value or "") + len(event.context or "") + len(event.key)
+        if i and size > MAX_RESPONSE_BYTES:
+            return i
+    return len(events)
 
 
 def _new_event(request: pb.SendEventRequest) -> NewEvent:

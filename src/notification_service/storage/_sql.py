@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, Select, delete, func, select, update
+import threading
+
+from sqlalchemy import Connection, Engine, Select, delete, func, select, update
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 
 from notification_service.model import Event, EventFilter
@@ -21,45 +23,71 @@ class SqlEventStorage(EventStorage):
                 raise ValueError("SqlEventStorage needs db_uri or engine")
             engine = make_engine(db_uri)
         self.engine = engine
+        self._returning = engine.dialect.name in ("postgresql", "sqlite")
+        self._write_lock = threading.Lock()
+        self._write_conn: Connection | None = None
 
     def add_events(self, events: list[NewEvent]) -> list[Event]:
-        with self.engine.connect().execution_options(**WRITE) as conn, conn.begin():
-            # The row lock is held until commit, so offset N+1 is only handed out after
-            # offset N is committed and visible: readers never see a gap fill in later.
-            last = conn.execute(
-                select(OffsetCounterRow.last_offset)
-                .where(OffsetCounterRow.id == COUNTER_ID)
-                .with_for_update()
+        # One pinned connection for writes: appends serialise on the counter row anyway,
+        # and skipping the pool's checkout ping saves round trips on every commit.
+        with self._write_lock:
+            if self._write_conn is None or self._write_conn.invalidated:
+                self._write_conn = self.engine.connect().execution_options(**WRITE)
+            conn = self._write_conn
+            try:
+                with conn.begin():
+                    return self._append(conn, events)
+            except Exception:
+                # Maybe a dead connection: the next call checks out (and pings) a new one.
+                self._write_conn = None
+                conn.close()
+                raise
+
+    def _append(self, conn: Connection, events: list[NewEvent]) -> list[Event]:
+        # The row lock is held until commit, so offset N+1 is only handed out after
+        # offset N is committed and visible: readers never see a gap fill in later.
+        counter = OffsetCounterRow.id == COUNTER_ID
+        if self._returning:
+            # Lock and reserve in one statement; given back below if some are resends.
+            reserved = conn.execute(
+                update(OffsetCounterRow)
+                .where(counter)
+                .values(last_offset=OffsetCounterRow.last_offset + len(events))
+                .returning(OffsetCounterRow.last_offset)
             ).scalar_one()
-            existing = self._existing(conn, events)
-            created_at = now_ms()
-            rows, out, fresh = [], [], {}
-            for new in events:
-                known = existing.get(new.idempotency_id) or fresh.get(new.idempotency_id)
-                if known is not None:
-                    out.append(known)
-                    continue
-                last += 1
-                stored = Event(
-                    key=new.key,
-                    value=new.value,
-                    namespace=new.namespace,
-                    sender=new.sender,
-                    context=new.context,
-                    offset=last,
-                    create_time=created_at,
-                )
-                rows.append({**stored.to_dict(), "idempotency_id": new.idempotency_id})
-                if new.idempotency_id:
-                    fresh[new.idempotency_id] = stored
-                out.append(stored)
-            if rows:
-                conn.execute(EventRow.__table__.insert(), rows)
-                conn.execute(
-                    update(OffsetCounterRow)
-                    .where(OffsetCounterRow.id == COUNTER_ID)
-                    .values(last_offset=last)
-                )
+            last = reserved - len(events)
+        else:
+            last = conn.execute(
+                select(OffsetCounterRow.last_offset).where(counter).with_for_update()
+            ).scalar_one()
+            reserved = last
+        existing = self._existing(conn, events)
+        created_at = now_ms()
+        rows, out, fresh = [], [], {}
+        for new in events:
+            known = existing.get(new.idempotency_id) or fresh.get(new.idempotency_id)
+            if known is not None:
+                out.append(known)
+                continue
+            last += 1
+            stored = Event(
+                key=new.key,
+                value=new.value,
+                namespace=new.namespace,
+                sender=new.sender,
+                context=new.context,
+                offset=last,
+                create_time=created_at,
+            )
+            rows.append({**stored.to_dict(), "idempotency_id": new.idempotency_id})
+            if new.idempotency_id:
+                fresh[new.idempotency_id] = stored
+            out.append(stored)
+        if rows:
+            # A single row skips the driver's executemany machinery.
+            conn.execute(EventRow.__table__.insert(), rows[0] if len(rows) == 1 else rows)
+        if last != reserved:
+            conn.execute(update(OffsetCounterRow).where(counter).values(last_offset=last))
         return out
 
     @staticmethod
@@ -67,7 +95,11 @@ class SqlEventStorage(EventStorage):
         ids = [e.idempotency_id for e in events if e.idempotency_id]
         if not ids:
             return {}
-        rows = conn.execute(select(EventRow).where(EventRow.idempotency_id.in_(ids))).all()
+        # `=` for the common single id: an expanding IN costs ~0.1 ms more per call.
+        match = (
+            EventRow.idempotency_id == ids[0] if len(ids) == 1 else EventRow.idempotency_id.in_(ids)
+        )
+        rows = conn.execute(select(EventRow).where(match)).all()
         return {r.idempotency_id: _to_event(r) for r in rows}
 
     def list_events(self, flt: EventFilter, limit: int) -> list[Event]:
@@ -108,6 +140,10 @@ class SqlEventStorage(EventStorage):
             conn.execute(delete(MemberRow).where(MemberRow.server_uri == server_uri))
 
     def close(self) -> None:
+        with self._write_lock:
+            if self._write_conn is not None:
+                self._write_conn.close()
+                self._write_conn = None
         self.engine.dispose()
 
 
