@@ -25,6 +25,10 @@ class OffsetNotifier:
     def latest(self) -> int:
         return self._latest
 
+    @property
+    def stopped(self) -> bool:
+        return self._stopped.is_set()
+
     def advance(self, offset: int) -> None:
         with self._cond:
             if offset > self._latest:

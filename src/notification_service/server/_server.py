@@ -39,7 +39,11 @@ class NotificationServer:
         self.settings = settings
         if storage is None:
             sql = SqlEventStorage(settings.db_uri)
-            check_schema(sql.engine)
+            try:
+                check_schema(sql.engine)
+            except Exception:
+                sql.close()
+                raise
             storage = sql
         self.storage = storage
         self._stopped = threading.Event()
@@ -72,6 +76,7 @@ class NotificationServer:
             self.port = 0
         if not self.port:
             self._shutdown_parts()
+            self.storage.close()
             raise ServerStartError(f"cannot listen on {address}: the port is in use or not allowed")
         self._grpc.start()
         log.info(STARTED_MESSAGE)
@@ -91,7 +96,7 @@ class NotificationServer:
         if self._grpc:
             self.notifier.stop()
             self._grpc.stop(grace).wait()
-        self._shutdown_parts()
+            self._shutdown_parts()
         self.storage.close()
         self._stopped.set()
         log.info("notification server stopped.")

@@ -132,6 +132,8 @@ class NotificationServicer(pb_grpc.NotificationServiceServicer):
                 # A short page means nothing else matches up to `known`: skip past it.
                 cursor = events[-1].offset if len(events) == batch_size else known
                 continue
+            if self._notifier.stopped:
+                return  # shutting down: end the stream instead of spinning
             self._notifier.wait_beyond(cursor, LISTEN_RECHECK_SECONDS)
 
     def GetLatestOffset(self, request, context):  # noqa: N802, ANN001

@@ -10,6 +10,13 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 LongText = Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
 
 
+def BinaryString(length: int) -> String:  # noqa: N802 - reads like a column type
+    """Keys compare byte for byte: MySQL's default collation would match 'Key' to 'key'."""
+    return String(length).with_variant(
+        mysql.VARCHAR(length, charset="utf8mb4", collation="utf8mb4_bin"), "mysql", "mariadb"
+    )
+
+
 class Base(DeclarativeBase):
     pass
 
@@ -18,13 +25,13 @@ class EventRow(Base):
     __tablename__ = "ns_event"
 
     offset: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    key: Mapped[str] = mapped_column(String(1024), nullable=False)
+    key: Mapped[str] = mapped_column(BinaryString(1024), nullable=False)
     value: Mapped[str | None] = mapped_column(LongText)
-    namespace: Mapped[str] = mapped_column(String(255), nullable=False)
-    sender: Mapped[str | None] = mapped_column(String(255))
+    namespace: Mapped[str] = mapped_column(BinaryString(255), nullable=False)
+    sender: Mapped[str | None] = mapped_column(BinaryString(255))
     context: Mapped[str | None] = mapped_column(LongText)
     create_time: Mapped[int] = mapped_column(BigInteger, nullable=False)
-    idempotency_id: Mapped[str | None] = mapped_column(String(128), unique=True)
+    idempotency_id: Mapped[str | None] = mapped_column(BinaryString(128), unique=True)
 
     __table_args__ = (
         Index("ix_ns_event_key_offset", "key", "offset", mysql_length={"key": 255}),

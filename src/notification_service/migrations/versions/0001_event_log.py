@@ -16,17 +16,23 @@ depends_on = None
 LongText = sa.Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
 
 
+def _binary(length: int) -> sa.String:
+    return sa.String(length).with_variant(
+        mysql.VARCHAR(length, charset="utf8mb4", collation="utf8mb4_bin"), "mysql", "mariadb"
+    )
+
+
 def upgrade() -> None:
     op.create_table(
         "ns_event",
         sa.Column("offset", sa.BigInteger(), primary_key=True, autoincrement=False),
-        sa.Column("key", sa.String(1024), nullable=False),
+        sa.Column("key", _binary(1024), nullable=False),
         sa.Column("value", LongText),
-        sa.Column("namespace", sa.String(255), nullable=False),
-        sa.Column("sender", sa.String(255)),
+        sa.Column("namespace", _binary(255), nullable=False),
+        sa.Column("sender", _binary(255)),
         sa.Column("context", LongText),
         sa.Column("create_time", sa.BigInteger(), nullable=False),
-        sa.Column("idempotency_id", sa.String(128), unique=True),
+        sa.Column("idempotency_id", _binary(128), unique=True),
     )
     op.create_index(
         "ix_ns_event_key_offset", "ns_event", ["key", "offset"], mysql_length={"key": 255}
