@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterable, Mapping
 
 from ai_flow.executor import _process
+from ai_flow.executor._forkserver import ForkServer
 from ai_flow.executor._interface import TaskExecutor
 from ai_flow.model.status import TaskStatus
 from ai_flow.runtime import TaskSpec, final_status, report_final_status
@@ -40,6 +41,7 @@ class LocalTaskLauncher(TaskExecutor):
         parallelism: int | None = None,
         start_timeout: float = 60.0,
         extra_env: Mapping[str, str] | None = None,
+        fork_server: bool = False,
     ):
         self.parallelism = parallelism
         self.start_timeout = start_timeout
@@ -47,6 +49,14 @@ class LocalTaskLauncher(TaskExecutor):
         self._lock = threading.Lock()
         self._children: dict[tuple[int, str, int], subprocess.Popen[bytes]] = {}
         self._tracked: dict[tuple[int, str, int], TaskSpec] = {}
+        self._fork_server = ForkServer() if fork_server else None
+        if self._fork_server is not None:
+            self._fork_server.warm_up()
+
+    def close(self) -> None:
+        """Stop the fork server (tasks it started keep running)."""
+        if self._fork_server is not None:
+            self._fork_server.close()
 
     def launch(self, spec: TaskSpec) -> int:
         with self._lock:
@@ -69,6 +79,18 @@ class LocalTaskLauncher(TaskExecutor):
         os.makedirs(spec.working_dir, exist_ok=True)
         os.makedirs(os.path.dirname(spec.log_path), exist_ok=True)
         spec_path = spec.save()
+        env = child_environment(spec.task_context().to_json(), self.extra_env)
+        if self._fork_server is not None:
+            pid = self._fork_server.spawn(spec_path, env, spec.working_dir, spec.log_path)
+            self._children[spec.key] = _ForkedChild(pid)
+            log.info(
+                "launched %s.%s seq %s pid %s",
+                spec.workflow_name,
+                spec.task_name,
+                spec.sequence_number,
+                pid,
+            )
+            return pid
         # stderr goes to the log until the runtime redirects it, so a crash at start-up
         # (bad interpreter, import error) is still visible there.
         with open(spec.log_path, "ab") as early_log:
@@ -78,7 +100,7 @@ class LocalTaskLauncher(TaskExecutor):
                 stdout=subprocess.DEVNULL,
                 stderr=early_log,
                 cwd=spec.working_dir,
-                env=child_environment(spec.task_context().to_json(), self.extra_env),
+                env=env,
                 start_new_session=True,  # a server crash must not take tasks with it
             )
         self._children[spec.key] = child
@@ -190,3 +212,13 @@ class LocalTaskLauncher(TaskExecutor):
 
     def can_launch(self) -> bool:
         return self.parallelism is None or self.live_count() < self.parallelism
+
+
+class _ForkedChild:
+    """Popen-like view of a task forked by the fork server (not our child)."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+
+    def poll(self) -> int | None:
+        return None if _process.alive(self.pid) else 0

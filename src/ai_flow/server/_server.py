@@ -44,7 +44,9 @@ class AIFlowServer:
         self.blobs = create_blob_manager(blob.blob_manager_class, blob.blob_manager_config or {})
         self.snapshots = SnapshotStore(self.home / "snapshots", self.blobs)
         self.lock = threading.Lock()
-        self.launcher = LocalTaskLauncher(parallelism=s.local_executor_parallelism)
+        self.launcher = LocalTaskLauncher(
+            parallelism=s.local_executor_parallelism, fork_server=True
+        )
         self.runner = CommandRunner(
             self.factory,
             self.lock,
@@ -111,6 +113,7 @@ class AIFlowServer:
             self._grpc.stop(grace).wait()
         self.scheduler.stop()
         self.runner.stop()
+        self.launcher.close()
         self.engine.dispose()
         log.info("AIFlow server stopped.")
 

@@ -60,11 +60,13 @@ def aiflow_home(tmp_path: Path) -> Path:
     return home
 
 
-@pytest.fixture
-def launcher() -> Iterator[LocalTaskLauncher]:
-    """A launcher; tasks still alive at teardown are killed with everything they spawned."""
-    launcher = LocalTaskLauncher()
+@pytest.fixture(params=["subprocess", "fork_server"])
+def launcher(request: pytest.FixtureRequest) -> Iterator[LocalTaskLauncher]:
+    """A launcher (fresh interpreter per task, or forked from the pre-imported fork
+    server); tasks still alive at teardown are killed with everything they spawned."""
+    launcher = LocalTaskLauncher(fork_server=request.param == "fork_server")
     yield launcher
+    launcher.close()
     for spec in list(launcher._tracked.values()):
         pid = launcher.running_pid(spec)
         if pid is not None:

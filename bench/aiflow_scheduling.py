@@ -1,0 +1,311 @@
+"""AIFlow scheduling benchmarks: both servers in child processes on SQLite.
+
+Prints: event -> task command running (p50/p99), upstream SUCCESS -> downstream
+running, 50-task chain and 200-task fan-out wall times, scheduler events/s through a
+counting condition, and the idle RSS of both servers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _common import free_port  # noqa: E402
+
+AIFLOW_SERVER = """
+import json, logging, sys
+from pathlib import Path
+logging.basicConfig(level=logging.WARNING)
+from ai_flow.server import run_server
+from ai_flow.settings import AIFlowServerSettings
+cfg = json.loads(sys.argv[1])
+run_server(AIFlowServerSettings(**cfg["settings"]), Path(cfg["home"]))
+"""
+NS_SERVER = """
+import json, logging, sys
+logging.basicConfig(level=logging.WARNING)
+from notification_service.server import run_server
+from notification_service.settings import NotificationServerSettings
+run_server(NotificationServerSettings(**json.loads(sys.argv[1])))
+"""
+
+
+def _wait_port(port: int, timeout: float = 30.0) -> None:
+    import socket
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"port {port} did not open")
+
+
+@contextlib.contextmanager
+def servers(parallelism: int = 10) -> Iterator[tuple[str, str, Path, list[int]]]:
+    """(notification uri, aiflow address, home, [pids]) with both servers running."""
+    from ai_flow import metadata
+    from notification_service.storage import make_engine, upgrade
+
+    home = Path(tempfile.mkdtemp(prefix="af-bench-"))
+    os.environ["AIFLOW_HOME"] = str(home)
+    ns_uri, af_uri = f"sqlite:///{home}/ns.db", f"sqlite:///{home}/aiflow.db"
+    upgrade(make_engine(ns_uri))
+    metadata.upgrade(metadata.make_engine(af_uri))
+    ns_port, af_port = free_port(), free_port()
+    ns = subprocess.Popen(
+        [sys.executable, "-c", NS_SERVER, json.dumps({"db_uri": ns_uri, "server_port": ns_port})]
+    )
+    _wait_port(ns_port)
+    settings = {
+        "metadata_backend_uri": af_uri,
+        "rpc_port": af_port,
+        "notification_server_uri": f"127.0.0.1:{ns_port}",
+        "local_executor_parallelism": parallelism,
+    }
+    af = subprocess.Popen(
+        [sys.executable, "-c", AIFLOW_SERVER, json.dumps({"settings": settings, "home": str(home)})]
+    )
+    _wait_port(af_port)
+    try:
+        yield f"127.0.0.1:{ns_port}", f"127.0.0.1:{af_port}", home, [ns.pid, af.pid]
+    finally:
+        for proc in (af, ns):
+            proc.terminate()
+            proc.wait(timeout=30)
+
+
+def _upload(home: Path, name: str, source: str) -> None:
+    from ai_flow import ops
+
+    path = home / f"{name}.py"
+    path.write_text(textwrap.dedent(source))
+    ops.upload_workflows(str(path))
+
+
+def _wait_status(execution_id: int, timeout: float = 300.0) -> str:
+    from ai_flow import ops
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = ops.get_workflow_execution(execution_id).status
+        if status != "RUNNING":
+            return status
+        time.sleep(0.05)
+    raise TimeoutError(f"execution {execution_id} still running")
+
+
+def _wait_file(path: Path, timeout: float = 30.0) -> float:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(FileNotFoundError, ValueError):
+            text = path.read_text().strip()
+            if text:
+                return float(text)
+        time.sleep(0.002)
+    raise TimeoutError(path)
+
+
+def _pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q * len(values)))]
+
+
+def bench_event_to_task(ns_uri: str, home: Path, runs: int) -> list[float]:
+    from ai_flow import ops
+    from notification_service.client import NotificationClient
+
+    mark = home / "mark"
+    _upload(
+        home,
+        "ev",
+        f"""
+        from ai_flow.model.action import TaskAction
+        from ai_flow.model.workflow import Workflow
+        from ai_flow.operators.bash import BashOperator
+        with Workflow(name="ev") as w:
+            idle = BashOperator(name="idle", bash_command="sleep 3600")
+            t = BashOperator(name="t", bash_command="date +%s.%N > {mark}")
+            t.action_on_event_received(action=TaskAction.START, event_key="go")
+        """,
+    )
+    eid = ops.start_workflow_execution("ev")
+    client = NotificationClient(ns_uri)
+    out = []
+    for _ in range(runs):
+        mark.unlink(missing_ok=True)
+        sent = time.time()
+        client.send_event("go", "x")
+        out.append(_wait_file(mark) - sent)
+        # The run must have finished before the next START can start a new one.
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            runs_of_t = [t for t in ops.list_task_executions(eid) if t.task_name == "t"]
+            if runs_of_t and runs_of_t[-1].status == "SUCCESS":
+                break
+            time.sleep(0.01)
+    client.close()
+    ops.stop_workflow_execution(eid)
+    return out
+
+
+def bench_downstream(home: Path, runs: int) -> list[float]:
+    from ai_flow import ops
+
+    a_end, b_start = home / "a_end", home / "b_start"
+    _upload(
+        home,
+        "chain2",
+        f"""
+        from ai_flow.model.workflow import Workflow
+        from ai_flow.operators.bash import BashOperator
+        with Workflow(name="chain2") as w:
+            a = BashOperator(name="a", bash_command="date +%s.%N > {a_end}")
+            b = BashOperator(name="b", bash_command="date +%s.%N > {b_start}")
+            b.start_after(a)
+        """,
+    )
+    out = []
+    for _ in range(runs):
+        a_end.unlink(missing_ok=True)
+        b_start.unlink(missing_ok=True)
+        eid = ops.start_workflow_execution("chain2")
+        out.append(_wait_file(b_start) - _wait_file(a_end))
+        _wait_status(eid)
+    return out
+
+
+def bench_chain(home: Path, length: int) -> float:
+    from ai_flow import ops
+
+    _upload(
+        home,
+        "chain",
+        f"""
+        from ai_flow.model.workflow import Workflow
+        from ai_flow.operators.bash import BashOperator
+        with Workflow(name="chain") as w:
+            prev = None
+            for i in range({length}):
+                t = BashOperator(name=f"t{{i}}", bash_command="true")
+                if prev is not None:
+                    t.start_after(prev)
+                prev = t
+        """,
+    )
+    start = time.monotonic()
+    eid = ops.start_workflow_execution("chain")
+    status = _wait_status(eid)
+    assert status == "SUCCESS", status
+    return time.monotonic() - start
+
+
+def bench_fanout(home: Path, width: int) -> float:
+    from ai_flow import ops
+
+    _upload(
+        home,
+        "fan",
+        f"""
+        from ai_flow.model.workflow import Workflow
+        from ai_flow.operators.bash import BashOperator
+        with Workflow(name="fan") as w:
+            for i in range({width}):
+                BashOperator(name=f"t{{i}}", bash_command="true")
+        """,
+    )
+    start = time.monotonic()
+    eid = ops.start_workflow_execution("fan")
+    status = _wait_status(eid, timeout=600)
+    assert status == "SUCCESS", status
+    return time.monotonic() - start
+
+
+def bench_condition(ns_uri: str, home: Path, events: int) -> float:
+    from ai_flow import ops
+    from notification_service.client import NotificationClient
+
+    mark = home / "counted"
+    _upload(
+        home,
+        "count",
+        f"""
+        from ai_flow.model.action import TaskAction
+        from ai_flow.model.condition import Condition
+        from ai_flow.model.state import ValueStateDescriptor
+        from ai_flow.model.workflow import Workflow
+        from ai_flow.operators.bash import BashOperator
+
+        class CountCondition(Condition):
+            def is_met(self, event, context):
+                state = context.get_state(ValueStateDescriptor(name="n"))
+                n = (state.value() or 0) + 1
+                state.update(n)
+                return n == {events}
+
+        with Workflow(name="count") as w:
+            idle = BashOperator(name="idle", bash_command="sleep 3600")
+            t = BashOperator(name="t", bash_command="date +%s.%N > {mark}")
+            t.action_on_condition(action=TaskAction.START,
+                                  condition=CountCondition(expect_event_keys=["count"]))
+        """,
+    )
+    eid = ops.start_workflow_execution("count")
+    client = NotificationClient(ns_uri)
+    start = time.time()
+    for i in range(0, events, 500):
+        client.send_events([("count", str(j)) for j in range(i, min(events, i + 500))])
+    done = _wait_file(mark, timeout=600)
+    client.close()
+    ops.stop_workflow_execution(eid)
+    return events / (done - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    runs = 10 if args.quick else 50
+    from ai_flow import ops
+
+    with servers() as (ns_uri, af_addr, home, pids):
+        ops.set_server_address(af_addr)
+        time.sleep(2)
+        rss = [psutil.Process(p).memory_info().rss / 2**20 for p in pids]
+        ev = bench_event_to_task(ns_uri, home, runs)
+        down = bench_downstream(home, max(5, runs // 5))
+        chain = bench_chain(home, 50)
+        fan = bench_fanout(home, 50 if args.quick else 200)
+        rate = bench_condition(ns_uri, home, 2000 if args.quick else 10000)
+    ms = 1000
+    print(f"{'measure':44} {'result':>24}")
+    print(f"{'idle RSS notification / aiflow server':44} {rss[0]:>10.0f} MB {rss[1]:>8.0f} MB")
+    print(
+        f"{'event -> task command running p50 / p99':44} "
+        f"{_pct(ev, 0.5) * ms:>10.0f} ms {_pct(ev, 0.99) * ms:>8.0f} ms"
+    )
+    print(
+        f"{'task SUCCESS -> downstream running p50/p99':44} "
+        f"{_pct(down, 0.5) * ms:>10.0f} ms {_pct(down, 0.99) * ms:>8.0f} ms"
+    )
+    print(f"{'50-task chain wall time':44} {chain:>13.2f} s")
+    print(f"{'fan-out wall time (' + str(50 if args.quick else 200) + ' tasks)':44} {fan:>13.2f} s")
+    print(f"{'scheduler events/s (counting condition)':44} {rate:>13.0f} /s")
+    print(f"(mean event->task {statistics.mean(ev) * ms:.0f} ms over {len(ev)} runs)")
+
+
+if __name__ == "__main__":
+    main()
