@@ -54,6 +54,74 @@ def execution_id_of(event: Event) -> int | None:
     return int(value) if isinstance(value, int) else None
 
 
+class _Batch:
+    """Reads shared by the events of one batch, and state writes deferred to its end.
+
+    The scheduler is the only writer of rule state and of task changes it makes, so
+    caching them for the length of one transaction is safe.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._states: dict[tuple[int, str], dict] = {}
+        self._dirty: dict[tuple[int, str], set[str]] = {}
+        self._statuses: dict[int, dict[str, str]] = {}
+        self._running: dict[str | int, list] = {}
+
+    def statuses(self, execution_id: int) -> dict[str, str]:
+        if execution_id not in self._statuses:
+            self._statuses[execution_id] = latest_statuses(self.session, execution_id)
+        return self._statuses[execution_id]
+
+    def tasks_changed(self, execution_id: int) -> None:
+        self._statuses.pop(execution_id, None)
+
+    def states(self, execution_id: int, scope: str) -> dict:
+        key = (execution_id, scope)
+        if key not in self._states:
+            rows = self.session.execute(
+                select(RuleStateRow.name, RuleStateRow.value).where(
+                    RuleStateRow.workflow_execution_id == execution_id,
+                    RuleStateRow.scope == scope,
+                )
+            )
+            self._states[key] = {name: value for name, value in rows}
+        return self._states[key]
+
+    def put_states(self, execution_id: int, scope: str, values: dict, names: set[str]) -> None:
+        self.states(execution_id, scope).update({n: values.get(n) for n in names})
+        self._dirty.setdefault((execution_id, scope), set()).update(names)
+
+    def flush(self) -> None:
+        for (execution_id, scope), names in self._dirty.items():
+            values = self._states[(execution_id, scope)]
+            for name in names:
+                rule_state.put_state(
+                    self.session, scope, name, values.get(name), execution_id=execution_id
+                )
+        self._dirty.clear()
+
+    def running(self, key: str | int) -> list:
+        """Running executions with their workflow name and snapshot: by id or namespace."""
+        if key not in self._running:
+            query = (
+                select(WorkflowExecutionRow, WorkflowRow.name, WorkflowSnapshotRow)
+                .join(WorkflowRow, WorkflowRow.id == WorkflowExecutionRow.workflow_id)
+                .join(
+                    WorkflowSnapshotRow,
+                    WorkflowSnapshotRow.id == WorkflowExecutionRow.snapshot_id,
+                )
+                .where(WorkflowExecutionRow.status == WorkflowStatus.RUNNING.value)
+            )
+            if isinstance(key, int):
+                query = query.where(WorkflowExecutionRow.id == key)
+            else:
+                query = query.where(WorkflowRow.namespace == key)
+            self._running[key] = list(self.session.execute(query))
+        # An execution that finished earlier in this batch is no longer a target.
+        return [row for row in self._running[key] if row[0].status == WorkflowStatus.RUNNING.value]
+
+
 class EventProcessor:
     def __init__(self, snapshots: SnapshotStore, evaluator: GuardedEvaluator) -> None:
         self._snapshots = snapshots
@@ -61,63 +129,60 @@ class EventProcessor:
 
     def process(self, session: Session, events: list[Event]) -> BatchResult:
         result = BatchResult()
+        batch = _Batch(session)
         for event in events:
             result.events += 1
-            self._process_one(session, event, result)
+            self._process_one(batch, event, result)
+        batch.flush()
         return result
 
-    def _process_one(self, session: Session, event: Event, result: BatchResult) -> None:
+    def _process_one(self, batch: _Batch, event: Event, result: BatchResult) -> None:
+        changed = None
         if parse_task_status_event_key(event.key) is not None:
-            self._apply_status(session, event)
-        for execution, workflow in self._targets(session, event):
-            self._evaluate(session, execution, workflow, event)
-            refresh_workflow_status(session, execution, workflow)
+            changed = self._apply_status(batch, event)
+        for execution, workflow in self._targets(batch, event):
+            acted = self._evaluate(batch, execution, workflow, event)
+            if acted or execution.id == changed:
+                refresh_workflow_status(batch.session, execution, workflow)
             result.touched_executions.add(execution.id)
 
-    def _apply_status(self, session: Session, event: Event) -> None:
+    def _apply_status(self, batch: _Batch, event: Event) -> int | None:
+        """Record a task's reported status; returns its execution id if it changed."""
         try:
             info = json.loads(event.context or "{}")
-            row = session.get(TaskExecutionRow, int(info["task_execution_id"]))
+            row = batch.session.get(TaskExecutionRow, int(info["task_execution_id"]))
             status = TaskStatus(event.value)
         except (ValueError, KeyError, TypeError):
             log.warning("ignoring malformed task status event at offset %s", event.offset)
-            return
+            return None
         if row is None or row.status in _FINISHED_TASK:
-            return  # a late or repeated report: the first final status stands
+            return None  # a late or repeated report: the first final status stands
         if row.status == TaskStatus.STOPPING.value and status == TaskStatus.RUNNING:
-            return  # asked to stop before it came up; keep STOPPING
-        tasks.update_task_status(session, row.id, status)
+            return None  # asked to stop before it came up; keep STOPPING
+        tasks.update_task_status(batch.session, row.id, status)
+        batch.tasks_changed(row.workflow_execution_id)
+        return row.workflow_execution_id
 
-    def _targets(
-        self, session: Session, event: Event
-    ) -> list[tuple[WorkflowExecutionRow, Workflow]]:
+    def _targets(self, batch: _Batch, event: Event) -> list[tuple[WorkflowExecutionRow, Workflow]]:
         """Running executions the event concerns: its own, or all in its namespace."""
-        query = (
-            select(WorkflowExecutionRow, WorkflowRow.name, WorkflowSnapshotRow)
-            .join(WorkflowRow, WorkflowRow.id == WorkflowExecutionRow.workflow_id)
-            .join(WorkflowSnapshotRow, WorkflowSnapshotRow.id == WorkflowExecutionRow.snapshot_id)
-            .where(WorkflowExecutionRow.status == WorkflowStatus.RUNNING.value)
-        )
         own = execution_id_of(event)
-        if own is not None:
-            query = query.where(WorkflowExecutionRow.id == own)
-        else:
-            query = query.where(WorkflowRow.namespace == (event.namespace or "default"))
+        rows = batch.running(own if own is not None else (event.namespace or "default"))
         targets = []
-        for execution, name, snapshot in session.execute(query):
+        for execution, name, snapshot in rows:
             try:
                 workflow = self._snapshots.workflow(snapshot, name)
             except Exception:  # noqa: BLE001 - a broken snapshot must not stop scheduling
                 log.exception("cannot load snapshot %s of workflow %s", snapshot.id, name)
                 continue
-            if workflow.rules_expecting(event.key) or own is not None:
+            if own is not None or workflow.rules_expecting(event.key):
                 targets.append((execution, workflow))
         return targets
 
     def _evaluate(
-        self, session: Session, execution: WorkflowExecutionRow, workflow: Workflow, event: Event
-    ) -> None:
-        statuses = latest_statuses(session, execution.id)
+        self, batch: _Batch, execution: WorkflowExecutionRow, workflow: Workflow, event: Event
+    ) -> bool:
+        """Evaluate every rule expecting the event; returns whether an action was taken."""
+        acted = False
         for task_name, rules in workflow.rules.items():
             chosen = None
             # Every matching rule sees the event (its state stays right); the first action wins.
@@ -125,31 +190,20 @@ class EventProcessor:
                 if not rule.condition.expects(event):
                     continue
                 scope = f"{task_name}#{index}"
-                context = RuleContext(statuses, self._load_states(session, execution.id, scope))
+                states = batch.states(execution.id, scope)
+                context = RuleContext(batch.statuses(execution.id), states)
                 try:
                     action = self._evaluator.run(lambda r=rule, c=context: r.trigger(event, c))
                 except ConditionError as exc:
                     log.error("rule %s of task %s failed: %s", index, task_name, exc)
-                    rule_state.put_state(
-                        session, scope, ERROR_STATE, str(exc), execution_id=execution.id
-                    )
+                    batch.put_states(execution.id, scope, {ERROR_STATE: str(exc)}, {ERROR_STATE})
                     continue
-                for name in context.changed:
-                    rule_state.put_state(
-                        session, scope, name, context.states.get(name), execution_id=execution.id
-                    )
+                if context.changed:
+                    batch.put_states(execution.id, scope, context.states, context.changed)
                 if action is not None and chosen is None:
                     chosen = action
             if chosen is not None:
-                apply_action(session, execution.id, task_name, chosen)
-                statuses = latest_statuses(session, execution.id)
-
-    @staticmethod
-    def _load_states(session: Session, execution_id: int, scope: str) -> dict:
-        rows = session.execute(
-            select(RuleStateRow.name, RuleStateRow.value).where(
-                RuleStateRow.workflow_execution_id == execution_id,
-                RuleStateRow.scope == scope,
-            )
-        )
-        return {name: value for name, value in rows}
+                apply_action(batch.session, execution.id, task_name, chosen)
+                batch.tasks_changed(execution.id)
+                acted = True
+        return acted
