@@ -1,0 +1,23 @@
+"""Fixtures for the end-to-end tests of the `aiflow` console script."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from af_e2e_helpers import Stack, clean_up, free_port
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> Iterator[Stack]:
+    """Fresh homes and free ports; daemons are stopped (by pid) afterwards."""
+    s = Stack(tmp_path, free_port(), free_port())
+    try:
+        yield s
+    finally:
+        if (s.home / "aiflow_server.pid").exists():
+            s.aiflow("server", "stop", timeout=30)
+        if (s.ns_home / "notification_server.pid").exists():
+            s.run("notification", "server", "stop", timeout=30)
+        clean_up(s.home, s.ns_home)
