@@ -28,14 +28,17 @@ def task_paths(
     execution_id: int | str,
     task: str,
     seq: int,
+    log_dir: str | os.PathLike[str] | None = None,
 ) -> TaskPaths:
-    """logs/<workflow>/<execution>/<task>/<seq>.log; working_dir/<workflow>/<execution>/."""
+    """<log_dir>/<workflow>/<execution>/<task>/<seq>.log (log_dir defaults to
+    $AIFLOW_HOME/logs); working_dir/<workflow>/<execution>/."""
     home = Path(aiflow_home)
+    logs = Path(log_dir) if log_dir else home / "logs"
     working_dir = home / "working_dir" / workflow / str(execution_id)
     control = working_dir / CONTROL_DIR
     stem = f"{task}.{seq}"
     return TaskPaths(
-        log_path=str(home / "logs" / workflow / str(execution_id) / task / f"{seq}.log"),
+        log_path=str(logs / workflow / str(execution_id) / task / f"{seq}.log"),
         working_dir=str(working_dir),
         lock_path=str(control / f"{stem}.lock"),
         spec_path=str(control / f"{stem}.json"),
@@ -58,10 +61,11 @@ def make_task_spec(
     try_number: int = 1,
     heartbeat_interval: float = 10.0,
     stop_timeout: float = 10.0,
+    log_dir: str | os.PathLike[str] | None = None,
 ) -> TaskSpec:
     """A TaskSpec with the standard paths filled in."""
     paths = task_paths(
-        aiflow_home, workflow_name, workflow_execution_id, task_name, sequence_number
+        aiflow_home, workflow_name, workflow_execution_id, task_name, sequence_number, log_dir
     )
     return TaskSpec(
         workflow_execution_id=workflow_execution_id,

@@ -51,7 +51,9 @@ class CommandRunner:
         heartbeat_interval: float,
         check_interval: float = 1.0,
         stop_grace: float = 10.0,
+        log_dir: Path | None = None,
     ) -> None:
+        self._log_dir = log_dir
         self._factory = factory
         self._lock = lock
         self._launcher = launcher
@@ -123,6 +125,7 @@ class CommandRunner:
             notification_server_uri=self._notification_uri,
             heartbeat_interval=self._heartbeat_interval,
             stop_timeout=self._stop_grace,
+            log_dir=self._log_dir,
         )
 
     def _start(self, command_id: int, te_id: int) -> bool:

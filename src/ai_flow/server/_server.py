@@ -18,7 +18,12 @@ from ai_flow.proto import aiflow_pb2_grpc as pb_grpc
 from ai_flow.scheduler import EventProcessor, GuardedEvaluator, Scheduler, SnapshotStore
 from ai_flow.server._command_runner import CommandRunner
 from ai_flow.server._service import AIFlowServicer
-from ai_flow.settings import AIFlowServerSettings, aiflow_home, load_client_settings
+from ai_flow.settings import (
+    AIFlowServerSettings,
+    aiflow_home,
+    load_client_settings,
+    resolve_home,
+)
 from notification_service.client import NotificationClient, NotificationError
 
 log = logging.getLogger(__name__)
@@ -32,9 +37,9 @@ class ServerStartError(Exception):
 
 class AIFlowServer:
     def __init__(self, settings: AIFlowServerSettings, home: Path | None = None) -> None:
-        self.settings = settings
         self.home = home or aiflow_home()
-        s = settings
+        # Settings built in code may still hold ${AIFLOW_HOME}; files are expanded on load.
+        self.settings = s = resolve_home(settings, self.home)
         self.engine = make_engine(
             s.metadata_backend_uri, s.sql_alchemy_pool_size, s.sql_alchemy_max_overflow
         )
@@ -55,6 +60,7 @@ class AIFlowServer:
             self.home,
             s.notification_server_uri,
             heartbeat_interval=s.task_heartbeat_interval,
+            log_dir=Path(s.log_dir),
         )
         self.scheduler = Scheduler(
             self.factory,
