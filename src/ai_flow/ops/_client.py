@@ -68,12 +68,22 @@ def stub() -> pb_grpc.AIFlowServiceStub:
         return _stubs[address]
 
 
+def _forget(address: str) -> None:
+    """Drop the channel to an unreachable server: a fresh one connects as soon as the
+    server is back, where the old one would wait out gRPC's reconnect backoff (which
+    grows to minutes). Calls still using the old channel finish on it."""
+    with _lock:
+        _stubs.pop(address, None)
+
+
 def call(fn: Callable[[pb_grpc.AIFlowServiceStub], T]) -> T:
     """Run one RPC, turning gRPC status codes into AIFlowClientError subclasses."""
     try:
         return fn(stub())
     except grpc.RpcError as err:
         code = err.code()
+        if code == grpc.StatusCode.UNAVAILABLE:
+            _forget(server_address())
         if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
             raise ServerUnavailableError(
                 f"AIFlow server {server_address()} is unreachable: {err.details()}"

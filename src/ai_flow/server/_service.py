@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ai_flow.blob_manager import BlobManager
 from ai_flow.metadata import (
+    NamespaceRow,
     WorkflowExecutionRow,
     WorkflowRow,
     executions,
@@ -35,7 +36,7 @@ from ai_flow.scheduler import (
 )
 from ai_flow.server import _convert as convert
 from ai_flow.server._errors import PreconditionError, rpc_errors
-from ai_flow.server._evaluate import evaluate_workflow_file
+from ai_flow.server._evaluate import WorkflowFileError, evaluate_workflow_file
 
 
 def _page(page: pb.Page) -> dict:
@@ -107,7 +108,12 @@ class AIFlowServicer(pb_grpc.AIFlowServiceServicer):
         out = []
         with self._write() as s:
             for desc in descriptions:
-                namespaces.get_namespace(s, desc["namespace"])  # must exist: clear error if not
+                if s.get(NamespaceRow, desc["namespace"]) is None:
+                    raise WorkflowFileError(
+                        f"{Path(request.file_name).name}: workflow {desc['name']} is in "
+                        f"namespace {desc['namespace']}, which does not exist; add the "
+                        "namespace first"
+                    )
                 row = workflows.find_workflow(s, desc["namespace"], desc["name"])
                 if row is None:
                     row = workflows.create_workflow(s, desc["namespace"], desc["name"])

@@ -1,0 +1,43 @@
+"""Run one server in this process until SIGTERM; the crash tests start it as a child.
+
+python server_process.py notification <db_uri> <port>
+python server_process.py aiflow <metadata_uri> <port> <notification_uri> <aiflow_home>
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+
+def main(argv: list[str]) -> None:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(process)d %(name)s %(levelname)s %(message)s"
+    )
+    kind = argv[0]
+    if kind == "notification":
+        from notification_service.server import run_server
+        from notification_service.settings import NotificationServerSettings
+
+        db_uri, port = argv[1], int(argv[2])
+        run_server(NotificationServerSettings(db_uri=db_uri, server_port=port, host="127.0.0.1"))
+    elif kind == "aiflow":
+        from ai_flow.server import run_server
+        from ai_flow.settings import AIFlowServerSettings
+
+        metadata_uri, port, notification_uri, home = argv[1], int(argv[2]), argv[3], argv[4]
+        settings = AIFlowServerSettings(
+            host="127.0.0.1",
+            rpc_port=port,
+            metadata_backend_uri=metadata_uri,
+            notification_server_uri=notification_uri,
+            task_heartbeat_interval=1,
+        )
+        run_server(settings, Path(home))
+    else:
+        raise SystemExit(f"unknown server kind {kind!r}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
