@@ -53,28 +53,23 @@ echo "NOTIFICATION_HOME=$NOTIFICATION_HOME"
 
 cleanup() {
     echo
-    aiflow server stop || true
-    notification server stop || true
+    aiflow standalone stop || true
 }
 trap cleanup EXIT
 
-# Starting Notification Server (spec: Quickstart), on the chosen port.
+# Configuration as in the spec's Quickstart, on the chosen ports.
 step notification config init
 sed -i.bak -e "s/^server_port: .*/server_port: $NOTIFICATION_PORT/" \
     -e "s/^advertised_uri: .*/advertised_uri: localhost:$NOTIFICATION_PORT/" \
     "$NOTIFICATION_HOME/notification_server.yaml"
-step notification db init
-step notification server start -d
-
-# Starting AIFlow Server, pointed at that notification server.
 step aiflow config init
 sed -i.bak -e "s/^rpc_port: .*/rpc_port: $AIFLOW_PORT/" \
     -e "s/^notification_server_uri: .*/notification_server_uri: 127.0.0.1:$NOTIFICATION_PORT/" \
     "$AIFLOW_HOME/aiflow_server.yaml"
 sed -i.bak -e "s/^server_address: .*/server_address: localhost:$AIFLOW_PORT/" \
     "$AIFLOW_HOME/aiflow_client.yaml"
-step aiflow db init
-step aiflow server start -d
+# Both servers on the embedded SQLite default: db init (if needed) and start, as daemons.
+step aiflow standalone -d
 
 # Running a Workflow.
 step aiflow workflow upload "$WORKFLOW_FILE"
