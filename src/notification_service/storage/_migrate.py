@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine
 
 from notification_service.storage._tables import Base
+from notification_service.util.schema import Schema
 
 VERSION_TABLE = "ns_alembic_version"
 
@@ -17,46 +14,22 @@ class SchemaError(Exception):
     """The database is not initialised or not at the current revision."""
 
 
-def _config() -> Config:
-    cfg = Config()
-    cfg.set_main_option("script_location", "notification_service:migrations")
-    return cfg
+SCHEMA = Schema(
+    "notification_service:migrations", VERSION_TABLE, Base.metadata, "notification", SchemaError
+)
 
 
 def upgrade(engine: Engine) -> None:
-    """Create or upgrade the schema to the newest revision (init is the same)."""
-    cfg = _config()
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    SCHEMA.upgrade(engine)
 
 
 def reset(engine: Engine) -> None:
-    """Drop every table of the event log, then recreate it empty."""
-    with engine.begin() as conn:
-        Base.metadata.drop_all(conn)
-        if inspect(conn).has_table(VERSION_TABLE):
-            conn.exec_driver_sql(f"DROP TABLE {VERSION_TABLE}")
-    upgrade(engine)
+    SCHEMA.reset(engine)
 
 
 def current_revision(engine: Engine) -> str | None:
-    with engine.connect() as conn:
-        return MigrationContext.configure(
-            conn, opts={"version_table": VERSION_TABLE}
-        ).get_current_revision()
+    return SCHEMA.current_revision(engine)
 
 
 def check_schema(engine: Engine) -> None:
-    head = ScriptDirectory.from_config(_config()).get_current_head()
-    current = current_revision(engine)
-    if current is None:
-        raise SchemaError(
-            f"database {engine.url.render_as_string(hide_password=True)} is not initialised; "
-            "run `notification db init`"
-        )
-    if current != head:
-        raise SchemaError(
-            f"database schema is at revision {current}, expected {head}; "
-            "run `notification db upgrade`"
-        )
+    SCHEMA.check(engine)
