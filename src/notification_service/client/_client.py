@@ -8,6 +8,7 @@ from datetime import datetime
 
 from notification_service.client._channel import FailoverChannel
 from notification_service.client._listener import ListenerProcessor, ListenerThread
+from notification_service.client._stream import EventSender
 from notification_service.model import DEFAULT_NAMESPACE, Event, EventFilter
 from notification_service.proto import notification_service_pb2 as pb
 from notification_service.proto.convert import (
@@ -50,6 +51,8 @@ class NotificationClient:
         self.namespace = namespace
         self.sender = sender
         self._channel = FailoverChannel(server_uri, rpc_timeout, retry_seconds)
+        # Single sends share one stream per client, opened on first use.
+        self._sender = EventSender(self._channel, rpc_timeout, retry_seconds)
         self._listeners: dict[str, ListenerThread] = {}
         self._lock = threading.Lock()
         if len(server_uri.split(",")) == 1:
@@ -75,8 +78,7 @@ class NotificationClient:
             context=context,
             idempotency_id=idempotency_id or uuid.uuid4().hex,
         )
-        resp = self._channel.call(lambda stub, t: stub.SendEvent(request, timeout=t))
-        return event_from_proto(resp.event)
+        return event_from_proto(self._sender.send(request))
 
     def send_events(
         self, events: list[tuple[str, str | None] | tuple[str, str | None, str | None]]
@@ -189,6 +191,7 @@ class NotificationClient:
             self._listeners.clear()
         for thread in threads:
             thread.stop()
+        self._sender.close()
         self._channel.close()
 
     def __enter__(self) -> NotificationClient:

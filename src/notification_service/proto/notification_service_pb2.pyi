@@ -25,26 +25,34 @@ class EventProto(_message.Message):
     def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ..., namespace: _Optional[str] = ..., sender: _Optional[str] = ..., context: _Optional[str] = ..., offset: _Optional[int] = ..., create_time: _Optional[int] = ...) -> None: ...
 
 class SendEventRequest(_message.Message):
-    __slots__ = ("key", "value", "namespace", "sender", "context", "idempotency_id")
+    __slots__ = ("key", "value", "namespace", "sender", "context", "idempotency_id", "seq")
     KEY_FIELD_NUMBER: _ClassVar[int]
     VALUE_FIELD_NUMBER: _ClassVar[int]
     NAMESPACE_FIELD_NUMBER: _ClassVar[int]
     SENDER_FIELD_NUMBER: _ClassVar[int]
     CONTEXT_FIELD_NUMBER: _ClassVar[int]
     IDEMPOTENCY_ID_FIELD_NUMBER: _ClassVar[int]
+    SEQ_FIELD_NUMBER: _ClassVar[int]
     key: str
     value: str
     namespace: str
     sender: str
     context: str
     idempotency_id: str
-    def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ..., namespace: _Optional[str] = ..., sender: _Optional[str] = ..., context: _Optional[str] = ..., idempotency_id: _Optional[str] = ...) -> None: ...
+    seq: int
+    def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ..., namespace: _Optional[str] = ..., sender: _Optional[str] = ..., context: _Optional[str] = ..., idempotency_id: _Optional[str] = ..., seq: _Optional[int] = ...) -> None: ...
 
 class SendEventResponse(_message.Message):
-    __slots__ = ("event",)
+    __slots__ = ("event", "seq", "error_code", "error_message")
     EVENT_FIELD_NUMBER: _ClassVar[int]
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    ERROR_CODE_FIELD_NUMBER: _ClassVar[int]
+    ERROR_MESSAGE_FIELD_NUMBER: _ClassVar[int]
     event: EventProto
-    def __init__(self, event: _Optional[_Union[EventProto, _Mapping]] = ...) -> None: ...
+    seq: int
+    error_code: int
+    error_message: str
+    def __init__(self, event: _Optional[_Union[EventProto, _Mapping]] = ..., seq: _Optional[int] = ..., error_code: _Optional[int] = ..., error_message: _Optional[str] = ...) -> None: ...
 
 class SendEventsRequest(_message.Message):
     __slots__ = ("events",)

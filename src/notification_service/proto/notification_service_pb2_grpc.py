@@ -39,6 +39,11 @@ class NotificationServiceStub:
                 request_serializer=notification__service__pb2.SendEventRequest.SerializeToString,
                 response_deserializer=notification__service__pb2.SendEventResponse.FromString,
                 _registered_method=True)
+        self.SendEventStream = channel.stream_stream(
+                '/notification_service.NotificationService/SendEventStream',
+                request_serializer=notification__service__pb2.SendEventRequest.SerializeToString,
+                response_deserializer=notification__service__pb2.SendEventResponse.FromString,
+                _registered_method=True)
         self.SendEvents = channel.unary_unary(
                 '/notification_service.NotificationService/SendEvents',
                 request_serializer=notification__service__pb2.SendEventsRequest.SerializeToString,
@@ -86,6 +91,15 @@ class NotificationServiceServicer:
 
     def SendEvent(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SendEventStream(self, request_iterator, context):
+        """One long-lived stream per client channel; each request gets one response carrying
+        its seq. Responses may come out of request order; sends on it commit in shared
+        transactions. Same validation and idempotency as SendEvent.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -144,6 +158,11 @@ def add_NotificationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
             'SendEvent': grpc.unary_unary_rpc_method_handler(
                     servicer.SendEvent,
+                    request_deserializer=notification__service__pb2.SendEventRequest.FromString,
+                    response_serializer=notification__service__pb2.SendEventResponse.SerializeToString,
+            ),
+            'SendEventStream': grpc.stream_stream_rpc_method_handler(
+                    servicer.SendEventStream,
                     request_deserializer=notification__service__pb2.SendEventRequest.FromString,
                     response_serializer=notification__service__pb2.SendEventResponse.SerializeToString,
             ),
@@ -213,6 +232,33 @@ class NotificationService:
             request,
             target,
             '/notification_service.NotificationService/SendEvent',
+            notification__service__pb2.SendEventRequest.SerializeToString,
+            notification__service__pb2.SendEventResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SendEventStream(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_stream(
+            request_iterator,
+            target,
+            '/notification_service.NotificationService/SendEventStream',
             notification__service__pb2.SendEventRequest.SerializeToString,
             notification__service__pb2.SendEventResponse.FromString,
             options,

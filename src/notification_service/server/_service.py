@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 
@@ -46,6 +48,70 @@ class NotificationServicer(pb_grpc.NotificationServiceServicer):
     def SendEvent(self, request: pb.SendEventRequest, context: grpc.ServicerContext):  # noqa: N802
         (stored,) = self._store([request], context)
         return pb.SendEventResponse(event=event_to_proto(stored))
+
+    def SendEventStream(  # noqa: N802
+        self, request_iterator: Iterator[pb.SendEventRequest], context: grpc.ServicerContext
+    ) -> Iterator[pb.SendEventResponse]:
+        """Each request is answered (by seq) once committed; a bad one fails alone.
+
+        A reader thread hands requests to the writer without waiting for commits, so
+        several in-flight sends of one stream share a transaction; this thread only
+        writes responses.
+        """
+        out: queue.SimpleQueue[pb.SendEventResponse | None] = queue.SimpleQueue()
+        state = _StreamState()
+        reader = threading.Thread(
+            target=self._read_stream,
+            args=(request_iterator, out, state),
+            name="ns-send-stream",
+            daemon=True,
+        )
+        reader.start()
+        while True:
+            try:
+                item = out.get(timeout=LISTEN_RECHECK_SECONDS)
+            except queue.Empty:
+                if not context.is_active():
+                    return
+                continue
+            if item is None:
+                return
+            yield item
+
+    def _read_stream(
+        self,
+        requests: Iterator[pb.SendEventRequest],
+        out: queue.SimpleQueue,
+        state: _StreamState,
+    ) -> None:
+        try:
+            for request in requests:
+                seq = request.seq
+                new = _new_event(request)
+                problem = self._invalid(new)
+                if problem:
+                    out.put(
+                        pb.SendEventResponse(
+                            seq=seq, error_code=INVALID_ARGUMENT, error_message=problem
+                        )
+                    )
+                    continue
+                with state.lock:
+                    state.pending += 1
+                    alone = state.pending == 1
+                reply = _StreamReply(seq, out, state)
+                if alone:
+                    # Nothing else of this stream in flight: commit here, skip a hand-off.
+                    self._writer.commit_or_submit([new], reply)
+                else:
+                    self._writer.submit_callback([new], reply)
+        except Exception:  # noqa: BLE001 - client gone or cancelled: the stream ends
+            log.debug("send stream ended", exc_info=True)
+        finally:
+            with state.lock:
+                state.reading = False
+                if state.pending == 0:
+                    out.put(None)
 
     def SendEvents(self, request: pb.SendEventsRequest, context: grpc.ServicerContext):  # noqa: N802
         if not request.events:
@@ -153,6 +219,47 @@ class NotificationServicer(pb_grpc.NotificationServiceServicer):
     def NotifyNewEvents(self, request: pb.NotifyNewEventsRequest, context):  # noqa: N802, ANN001
         self._notifier.advance(request.offset)
         return pb.Empty()
+
+
+INVALID_ARGUMENT = grpc.StatusCode.INVALID_ARGUMENT.value[0]
+UNAVAILABLE = grpc.StatusCode.UNAVAILABLE.value[0]
+
+
+class _StreamState:
+    """Commits still owed to one send stream; it ends when the reader is done and none are."""
+
+    __slots__ = ("lock", "pending", "reading")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.pending = 0
+        self.reading = True
+
+
+class _StreamReply:
+    """Writer callback of one streamed send: queue its response, end the stream if last."""
+
+    __slots__ = ("seq", "out", "state")
+
+    def __init__(self, seq: int, out: queue.SimpleQueue, state: _StreamState) -> None:
+        self.seq, self.out, self.state = seq, out, state
+
+    def __call__(self, stored: list[Event] | None, exc: BaseException | None) -> None:
+        if exc is None:
+            resp = pb.SendEventResponse(event=event_to_proto(stored[0]), seq=self.seq)  # type: ignore[index]
+        else:
+            log.error("storing events failed: %s", exc)
+            resp = pb.SendEventResponse(
+                seq=self.seq,
+                error_code=UNAVAILABLE,
+                error_message=f"could not store the event: {exc}",
+            )
+        out, state = self.out, self.state
+        out.put(resp)
+        with state.lock:
+            state.pending -= 1
+            if not state.reading and state.pending == 0:
+                out.put(None)
 
 
 def _fitting(events: list[Event]) -> int:

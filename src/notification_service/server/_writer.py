@@ -13,7 +13,9 @@ from notification_service.storage import EventStorage, NewEvent
 
 log = logging.getLogger(__name__)
 
-MAX_BATCH = 512
+MAX_BATCH = 1024
+# Called once per submission from the writer thread: (stored events, None) or (None, error).
+Done = Callable[[list[Event] | None, BaseException | None], None]
 
 
 class GroupCommitWriter:
@@ -22,47 +24,101 @@ class GroupCommitWriter:
     def __init__(self, storage: EventStorage, on_commit: Callable[[int], None]) -> None:
         self._storage = storage
         self._on_commit = on_commit
-        self._queue: queue.SimpleQueue[tuple[list[NewEvent], Future] | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[tuple[list[NewEvent], Done] | None] = queue.SimpleQueue()
+        # Held while a transaction runs, by the writer thread or by a caller committing inline.
+        self._busy = threading.Lock()
         self._thread = threading.Thread(target=self._run, name="ns-writer", daemon=True)
         self._thread.start()
 
     def submit(self, events: list[NewEvent]) -> Future[list[Event]]:
         """Queue events that must commit together; the future gets them stored."""
         fut: Future[list[Event]] = Future()
-        self._queue.put((events, fut))
+
+        def done(stored: list[Event] | None, exc: BaseException | None) -> None:
+            if exc is None:
+                fut.set_result(stored)  # type: ignore[arg-type]
+            else:
+                fut.set_exception(exc)
+
+        self._queue.put((events, done))
         return fut
+
+    def submit_callback(self, events: list[NewEvent], done: Done) -> None:
+        """Like submit, without a Future: `done` runs on the writer thread after commit."""
+        self._queue.put((events, done))
+
+    def commit_or_submit(self, events: list[NewEvent], done: Done) -> None:
+        """Commit on the calling thread when no transaction runs, else queue like submit.
+
+        Saves the hand-off to the writer thread (and back) for a lone sender; whatever
+        else is queued joins the same transaction, so group commit still happens.
+        """
+        if not self._busy.acquire(blocking=False):
+            self._queue.put((events, done))
+            return
+        try:
+            batch = [(events, done)]
+            if self._drain_into(batch, len(events)):
+                self._queue.put(None)  # the close marker is the writer thread's
+            self._commit_locked(batch)
+        finally:
+            self._busy.release()
 
     def close(self) -> None:
         self._queue.put(None)
         self._thread.join(timeout=10)
 
     def _run(self) -> None:
+        get = self._queue.get
         while True:
-            item = self._queue.get()
+            item = get()
             if item is None:
                 return
             batch = [item]
-            while sum(len(events) for events, _ in batch) < MAX_BATCH:
-                try:
-                    nxt = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if nxt is None:
-                    self._commit(batch)
-                    return
-                batch.append(nxt)
-            self._commit(batch)
+            with self._busy:
+                stop = self._drain_into(batch, len(item[0]))
+                self._commit_locked(batch)
+            if stop:
+                return
 
-    def _commit(self, batch: list[tuple[list[NewEvent], Future]]) -> None:
+    def _drain_into(self, batch: list[tuple[list[NewEvent], Done]], size: int) -> bool:
+        """Add queued submissions to `batch`; True when the close marker was taken."""
+        get_nowait = self._queue.get_nowait
+        while size < MAX_BATCH:
+            try:
+                nxt = get_nowait()
+            except queue.Empty:
+                return False
+            if nxt is None:
+                return True
+            batch.append(nxt)
+            size += len(nxt[0])
+        return False
+
+    def _commit_locked(self, batch: list[tuple[list[NewEvent], Done]]) -> None:
+        if len(batch) == 1:
+            events = batch[0][0]
+        else:
+            events = [e for evs, _ in batch for e in evs]
         try:
-            stored = self._storage.add_events([e for events, _ in batch for e in events])
+            stored = self._storage.add_events(events)
         except Exception as exc:  # noqa: BLE001 - every waiter must hear about it
             log.exception("failed to store %d requests", len(batch))
-            for _, fut in batch:
-                fut.set_exception(exc)
+            for _, done in batch:
+                _call(done, None, exc)
             return
-        self._on_commit(max(e.offset for e in stored))
+        self._on_commit(max(e.offset for e in stored))  # type: ignore[type-var]
+        if len(batch) == 1:
+            _call(batch[0][1], stored, None)
+            return
         start = 0
-        for events, fut in batch:
-            fut.set_result(stored[start : start + len(events)])
-            start += len(events)
+        for evs, done in batch:
+            _call(done, stored[start : start + len(evs)], None)
+            start += len(evs)
+
+
+def _call(done: Done, stored: list[Event] | None, exc: BaseException | None) -> None:
+    try:
+        done(stored, exc)
+    except Exception:  # noqa: BLE001 - one bad callback must not stop the writer
+        log.exception("commit callback failed")

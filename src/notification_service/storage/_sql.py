@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, Select, delete, func, select, update
 from sqlalchemy.dialects import mysql, postgresql, sqlite
@@ -26,8 +27,12 @@ class SqlEventStorage(EventStorage):
         self._returning = engine.dialect.name in ("postgresql", "sqlite")
         self._write_lock = threading.Lock()
         self._write_conn: Connection | None = None
+        self._raw = _raw_sql(engine.dialect.name, engine.dialect.driver)
+        self._raw_conn = None  # pool-proxied DBAPI connection of the raw path
 
     def add_events(self, events: list[NewEvent]) -> list[Event]:
+        if self._raw is not None:
+            return self._add_events_raw(events)
         # One pinned connection for writes: appends serialise on the counter row anyway,
         # and skipping the pool's checkout ping saves round trips on every commit.
         with self._write_lock:
@@ -42,6 +47,90 @@ class SqlEventStorage(EventStorage):
                 self._write_conn = None
                 conn.close()
                 raise
+
+    def _add_events_raw(self, events: list[NewEvent]) -> list[Event]:
+        """The hot path on SQLite and PostgreSQL: plain DBAPI calls on a pinned connection.
+
+        Same transaction as `_append` (lock the counter row, reserve, insert, commit), minus
+        SQLAlchemy's per-statement compile and result machinery (~0.3 ms per append).
+        """
+        raw = self._raw
+        assert raw is not None
+        with self._write_lock:
+            if self._raw_conn is None:
+                self._raw_conn = self.engine.raw_connection()
+            proxy = self._raw_conn
+            dbapi = proxy.driver_connection
+            try:
+                cur = dbapi.cursor()
+                try:
+                    if raw.begin:
+                        cur.execute(raw.begin)
+                    out = self._append_raw(cur, raw, events)
+                finally:
+                    cur.close()
+                _end(dbapi, raw, "COMMIT")
+                return out
+            except Exception:
+                # Roll back what is open and drop the connection: it may be dead.
+                self._raw_conn = None
+                try:
+                    _end(dbapi, raw, "ROLLBACK")
+                except Exception:  # noqa: BLE001, S110 - the connection is discarded anyway
+                    pass
+                proxy.invalidate()
+                raise
+
+    def _append_raw(self, cur, raw: _RawSql, events: list[NewEvent]) -> list[Event]:  # noqa: ANN001
+        n = len(events)
+        cur.execute(raw.reserve, (n,))
+        reserved = cur.fetchone()[0]
+        last = reserved - n
+        existing: dict[str, Event] = {}
+        ids = [e.idempotency_id for e in events if e.idempotency_id]
+        if ids:
+            if len(ids) == 1:
+                cur.execute(raw.find_one, (ids[0],))
+            elif raw.find_many is not None:
+                cur.execute(raw.find_many, (ids,))
+            else:
+                marks = ",".join("?" * len(ids))
+                cur.execute(raw.find_in.format(marks), ids)
+            for row in cur.fetchall():
+                existing[row[7]] = Event(*row[:7])
+        created_at = now_ms()
+        rows, out = [], []
+        for new in events:
+            known = existing.get(new.idempotency_id) if new.idempotency_id else None
+            if known is not None:
+                out.append(known)
+                continue
+            last += 1
+            stored = Event(
+                new.key, new.value, new.namespace, new.sender, new.context, last, created_at
+            )
+            rows.append(
+                (
+                    last,
+                    new.key,
+                    new.value,
+                    new.namespace,
+                    new.sender,
+                    new.context,
+                    created_at,
+                    new.idempotency_id,
+                )
+            )
+            if new.idempotency_id:
+                existing[new.idempotency_id] = stored
+            out.append(stored)
+        if len(rows) == 1:
+            cur.execute(raw.insert, rows[0])
+        elif rows:
+            cur.executemany(raw.insert, rows)
+        if last != reserved:
+            cur.execute(raw.set_last, (last,))
+        return out
 
     def _append(self, conn: Connection, events: list[NewEvent]) -> list[Event]:
         # The row lock is held until commit, so offset N+1 is only handed out after
@@ -144,7 +233,62 @@ class SqlEventStorage(EventStorage):
             if self._write_conn is not None:
                 self._write_conn.close()
                 self._write_conn = None
+            if self._raw_conn is not None:
+                self._raw_conn.close()
+                self._raw_conn = None
         self.engine.dispose()
+
+
+_COLUMNS = 'key, value, namespace, sender, context, "offset", create_time, idempotency_id'
+
+
+@dataclass(frozen=True)
+class _RawSql:
+    """Hand-written statements of the append transaction for one DBAPI driver."""
+
+    begin: str | None  # explicit BEGIN (SQLite); None: the driver opens transactions
+    reserve: str  # lock the counter row, add n, return the new last offset
+    find_one: str  # stored rows with one idempotency id
+    find_many: str | None  # ... with a list of ids, one parameter (PostgreSQL)
+    find_in: str  # ... with an IN list to format in (SQLite)
+    insert: str
+    set_last: str
+
+
+def _end(dbapi, raw: _RawSql, verb: str) -> None:  # noqa: ANN001
+    """COMMIT or ROLLBACK: SQLite runs with autocommit off in the driver (explicit BEGIN)."""
+    if raw.begin:
+        dbapi.execute(verb)
+    elif verb == "COMMIT":
+        dbapi.commit()
+    else:
+        dbapi.rollback()
+
+
+def _raw_sql(dialect: str, driver: str) -> _RawSql | None:
+    """Statements for SQLite (sqlite3) and PostgreSQL (psycopg 3); None: use SQLAlchemy."""
+    if dialect == "sqlite" and driver == "pysqlite":
+        p = "?"
+    elif dialect == "postgresql" and driver == "psycopg":
+        p = "%s"
+    else:
+        return None
+    find = f"SELECT {_COLUMNS} FROM ns_event WHERE idempotency_id"
+    return _RawSql(
+        begin="BEGIN IMMEDIATE" if dialect == "sqlite" else None,
+        reserve=(
+            f"UPDATE ns_offset_counter SET last_offset = last_offset + {p} "
+            f"WHERE id = {COUNTER_ID} RETURNING last_offset"
+        ),
+        find_one=f"{find} = {p}",
+        find_many=f"{find} = ANY({p})" if dialect == "postgresql" else None,
+        find_in=f"{find} IN ({{}})",
+        insert=(
+            'INSERT INTO ns_event ("offset", key, value, namespace, sender, context, '
+            f"create_time, idempotency_id) VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p})"
+        ),
+        set_last=f"UPDATE ns_offset_counter SET last_offset = {p} WHERE id = {COUNTER_ID}",
+    )
 
 
 def _filtered(query: Select, flt: EventFilter) -> Select:
