@@ -20,6 +20,8 @@ from ai_flow.cli._standalone import standalone_group  # noqa: E402
 from ai_flow.cli._task_execution import task_execution_group  # noqa: E402
 from ai_flow.cli._workflow import workflow_group  # noqa: E402
 from ai_flow.cli._workflow_execution import workflow_execution_group  # noqa: E402
+from ai_flow.cli._workflow_schedule import workflow_schedule_group  # noqa: E402
+from ai_flow.cli._workflow_trigger import workflow_trigger_group  # noqa: E402
 from ai_flow.ops import AIFlowClientError, ServerUnavailableError, set_server_address  # noqa: E402
 from notification_service.util.config_file import ConfigError  # noqa: E402
 from notification_service.util.daemon import DaemonError  # noqa: E402
@@ -103,6 +105,8 @@ for _command in (
     workflow_group,
     workflow_execution_group,
     task_execution_group,
+    workflow_schedule_group,
+    workflow_trigger_group,
     snapshot_group,
 ):
     cli.add_command(_command)

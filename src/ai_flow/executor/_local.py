@@ -20,7 +20,7 @@ from ai_flow.executor import _process
 from ai_flow.executor._forkserver import ForkServer
 from ai_flow.executor._interface import TaskExecutor
 from ai_flow.model.status import TaskStatus
-from ai_flow.runtime import TaskSpec, final_status, report_final_status
+from ai_flow.runtime import TaskSpec, final_status, record_final_status, report_final_status
 from ai_flow.runtime._files import is_locked, mtime, read_lock_record
 from ai_flow.runtime.environment import child_environment
 
@@ -124,6 +124,28 @@ class LocalTaskLauncher(TaskExecutor):
             if fresh or time.monotonic() >= deadline:
                 return record.pid if record else None
             time.sleep(0.01)
+
+    def previous_try_alive(self, spec: TaskSpec) -> bool:
+        """True while an earlier try of the task still holds its lock (e.g. it reported
+        FAILED and is exiting): its retry must wait, as they share the lock file."""
+        if not is_locked(spec.lock_path):
+            return False
+        record = read_lock_record(spec.lock_path)
+        return record is None or record.try_number < spec.try_number
+
+    def fail(self, spec: TaskSpec, error: str, grace_seconds: float = 10.0) -> None:
+        """End a running try as FAILED with ``error`` (timeouts): the status is recorded
+        before the process is stopped, so its own STOPPED report yields to it (whoever
+        sends first sends FAILED; a retry waits for the lock, see previous_try_alive)."""
+        record_final_status(spec, TaskStatus.FAILED, error=error)
+        pid = self.running_pid(spec)
+        spawned = _process.descendants(pid) if pid else []
+        self.stop(spec, grace_seconds)
+        # The task process may exit in time while what it spawned ignores SIGTERM.
+        _process.kill_all([p for p in spawned if _process.alive(p)])
+        record = final_status(spec)
+        if record is not None and not record.reported and not self.is_alive(spec):
+            self.report_dead(spec)
 
     def is_alive(self, spec: TaskSpec) -> bool:
         child = self._children.get(spec.key)

@@ -160,6 +160,26 @@ class WorkflowScheduleRow(Base):
     )
 
 
+class TaskScheduleRow(Base):
+    """When a periodic task of a running workflow execution fires next."""
+
+    __tablename__ = "af_task_schedule"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    workflow_execution_id: Mapped[int] = mapped_column(
+        BigInteger, _fk("af_workflow_execution.id"), nullable=False
+    )
+    task_name: Mapped[str] = mapped_column(String(255), nullable=False)
+    expression: Mapped[str] = mapped_column(String(255), nullable=False)
+    last_fire_time: Mapped[int | None] = mapped_column(BigInteger)
+    next_fire_time: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+    __table_args__ = (
+        UniqueConstraint("workflow_execution_id", "task_name", name="uq_af_task_schedule"),
+        Index("ix_af_task_schedule_next", "next_fire_time"),
+    )
+
+
 class WorkflowTriggerRow(Base):
     __tablename__ = "af_workflow_trigger"
 
@@ -217,6 +237,8 @@ class TaskCommandRow(Base):
     create_time: Mapped[int] = mapped_column(BigInteger, nullable=False)
     done: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     done_time: Mapped[int | None] = mapped_column(BigInteger)
+    # Not to be executed before this time (a retry's backoff); NULL means at once.
+    not_before: Mapped[int | None] = mapped_column(BigInteger)
 
     __table_args__ = (
         Index("ix_af_task_command_done", "done", "id"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ai_flow.metadata._tables import TaskCommandRow
@@ -14,24 +14,46 @@ from notification_service.util.clock import now_ms
 
 
 def add_command(
-    session: Session, task_execution_id: int, action: TaskAction | str
+    session: Session,
+    task_execution_id: int,
+    action: TaskAction | str,
+    not_before: int | None = None,
 ) -> TaskCommandRow:
+    """Queue a command; `not_before` (epoch ms) delays it, e.g. a retry's backoff."""
     get_task_execution(session, task_execution_id)
     row = TaskCommandRow(
         task_execution_id=task_execution_id,
         action=enum_value(TaskAction, action),
         create_time=now_ms(),
         done=False,
+        not_before=not_before,
     )
     session.add(row)
     session.flush()
     return row
 
 
-def pending(session: Session, limit: int | None = None) -> list[TaskCommandRow]:
-    """Commands not yet done, oldest first."""
-    stmt = select(TaskCommandRow).where(TaskCommandRow.done.is_(False)).order_by(TaskCommandRow.id)
-    return list(session.scalars(page(stmt, limit, 0)))
+def pending(
+    session: Session, limit: int | None = None, now: int | None = None
+) -> list[TaskCommandRow]:
+    """Commands not yet done, oldest first; with `now`, only those due by then."""
+    stmt = select(TaskCommandRow).where(TaskCommandRow.done.is_(False))
+    if now is not None:
+        stmt = stmt.where(
+            or_(TaskCommandRow.not_before.is_(None), TaskCommandRow.not_before <= now)
+        )
+    return list(session.scalars(page(stmt.order_by(TaskCommandRow.id), limit, 0)))
+
+
+def next_delayed_time(session: Session, now: int) -> int | None:
+    """When the earliest not-yet-due pending command becomes due (epoch ms), if any."""
+    stmt = (
+        select(TaskCommandRow.not_before)
+        .where(TaskCommandRow.done.is_(False), TaskCommandRow.not_before > now)
+        .order_by(TaskCommandRow.not_before)
+        .limit(1)
+    )
+    return session.scalar(stmt)
 
 
 def mark_done(session: Session, command_id: int) -> TaskCommandRow:

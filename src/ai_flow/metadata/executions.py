@@ -8,15 +8,16 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from ai_flow.metadata._tables import WorkflowExecutionRow
+from ai_flow.metadata._tables import TaskExecutionRow, WorkflowExecutionRow
 from ai_flow.metadata._util import enum_value, page
 from ai_flow.metadata.errors import ConflictError, NotFoundError
 from ai_flow.metadata.snapshots import get_snapshot
 from ai_flow.model.execution_type import ExecutionType
-from ai_flow.model.status import WorkflowStatus
+from ai_flow.model.status import TASK_FINISHED_STATUSES, WorkflowStatus
 from notification_service.util.clock import now_ms
 
 FINISHED_STATUSES = tuple(s.value for s in WorkflowStatus if s.is_finished)
+TASK_FINISHED = tuple(s.value for s in TASK_FINISHED_STATUSES)
 
 
 def create_execution(
@@ -105,6 +106,41 @@ def update_execution_status(
         row.end_date = now_ms()
     session.flush()
     return row
+
+
+def list_expired_executions(
+    session: Session, ended_before: int, limit: int = 100
+) -> list[WorkflowExecutionRow]:
+    """Finished executions that ended before `ended_before` (ms) and have no task whose
+    run is still unfinished (a STOPPED execution may still be stopping its tasks)."""
+    unfinished_task = (
+        select(TaskExecutionRow.id)
+        .where(
+            TaskExecutionRow.workflow_execution_id == WorkflowExecutionRow.id,
+            TaskExecutionRow.status.not_in(TASK_FINISHED),
+        )
+        .exists()
+    )
+    stmt = (
+        select(WorkflowExecutionRow)
+        .where(
+            WorkflowExecutionRow.status.in_(FINISHED_STATUSES),
+            WorkflowExecutionRow.end_date < ended_before,
+            ~unfinished_task,
+        )
+        .order_by(WorkflowExecutionRow.end_date, WorkflowExecutionRow.id)
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
+def delete_executions(session: Session, execution_ids: list[int]) -> None:
+    """Delete executions by id with everything under them (retention; no checks)."""
+    if execution_ids:
+        session.execute(
+            delete(WorkflowExecutionRow).where(WorkflowExecutionRow.id.in_(execution_ids))
+        )
+        session.expire_all()
 
 
 def delete_execution(session: Session, execution_id: int) -> None:

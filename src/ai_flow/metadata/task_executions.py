@@ -147,6 +147,17 @@ def update_task_status(
     return row
 
 
+def start_retry(session: Session, task_execution_id: int) -> TaskExecutionRow:
+    """The failed try becomes RETRYING with the next try number; the process of the
+    failed try is forgotten so stopping before the retry launches reports at once."""
+    row = get_task_execution(session, task_execution_id)
+    row.status = TaskStatus.RETRYING.value
+    row.try_number += 1
+    row.pid = row.host = None
+    session.flush()
+    return row
+
+
 def set_task_process(
     session: Session, task_execution_id: int, pid: int | None, host: str | None
 ) -> TaskExecutionRow:

@@ -41,6 +41,8 @@ class Operator:
       schedules (``cron@...`` or ``interval@days hours minutes seconds``);
     * ``retries``: how many times a failed execution is retried (default 0);
     * ``retry_delay``: seconds to wait before a retry (default 0);
+    * ``retry_exponential_backoff``: double the delay on each further try (default False);
+    * ``max_retry_delay``: cap of the (backed-off) delay in seconds (default 3600);
     * ``execution_timeout``: seconds after which a running execution fails (default None).
     """
 
@@ -62,6 +64,9 @@ class Operator:
         self.retries: int = _number("retries", retries, allow_zero=True, integer=True)
         retry_delay = kwargs.get("retry_delay", 0)
         self.retry_delay: float = _number("retry_delay", retry_delay, allow_zero=True)
+        self.retry_exponential_backoff = bool(kwargs.get("retry_exponential_backoff", False))
+        max_delay = kwargs.get("max_retry_delay", 3600)
+        self.max_retry_delay: float = _number("max_retry_delay", max_delay, allow_zero=True)
         timeout = kwargs.get("execution_timeout")
         self.execution_timeout: float | None = (
             None if timeout is None else _number("execution_timeout", timeout, allow_zero=False)
@@ -98,6 +103,12 @@ class Operator:
     def action_on_condition(self, action: TaskAction, condition: Condition) -> TaskRule:
         """Take ``action`` when ``condition`` is met."""
         return self.workflow.action_on_condition(self.name, action, condition)
+
+    def retry_delay_of(self, try_number: int) -> float:
+        """Seconds to wait before the try after ``try_number`` failed."""
+        # The exponent is bounded so a huge try number cannot overflow a float.
+        factor = 2 ** min(try_number - 1, 40) if self.retry_exponential_backoff else 1
+        return min(self.retry_delay * factor, self.max_retry_delay)
 
     def describe(self) -> dict[str, Any]:
         """JSON-able summary stored as workflow metadata; subclasses add their arguments."""

@@ -113,6 +113,46 @@ class TaskExecutionProto(_message.Message):
     error: str
     def __init__(self, id: _Optional[int] = ..., workflow_execution_id: _Optional[int] = ..., task_name: _Optional[str] = ..., sequence_number: _Optional[int] = ..., try_number: _Optional[int] = ..., execution_type: _Optional[str] = ..., status: _Optional[str] = ..., begin_date: _Optional[int] = ..., end_date: _Optional[int] = ..., error: _Optional[str] = ...) -> None: ...
 
+class WorkflowScheduleProto(_message.Message):
+    __slots__ = ("id", "workflow_id", "namespace", "workflow_name", "expression", "is_paused", "create_time", "last_fire_time", "next_fire_time")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    WORKFLOW_ID_FIELD_NUMBER: _ClassVar[int]
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    WORKFLOW_NAME_FIELD_NUMBER: _ClassVar[int]
+    EXPRESSION_FIELD_NUMBER: _ClassVar[int]
+    IS_PAUSED_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    LAST_FIRE_TIME_FIELD_NUMBER: _ClassVar[int]
+    NEXT_FIRE_TIME_FIELD_NUMBER: _ClassVar[int]
+    id: int
+    workflow_id: int
+    namespace: str
+    workflow_name: str
+    expression: str
+    is_paused: bool
+    create_time: int
+    last_fire_time: int
+    next_fire_time: int
+    def __init__(self, id: _Optional[int] = ..., workflow_id: _Optional[int] = ..., namespace: _Optional[str] = ..., workflow_name: _Optional[str] = ..., expression: _Optional[str] = ..., is_paused: _Optional[bool] = ..., create_time: _Optional[int] = ..., last_fire_time: _Optional[int] = ..., next_fire_time: _Optional[int] = ...) -> None: ...
+
+class WorkflowTriggerProto(_message.Message):
+    __slots__ = ("id", "workflow_id", "namespace", "workflow_name", "rule", "is_paused", "create_time")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    WORKFLOW_ID_FIELD_NUMBER: _ClassVar[int]
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    WORKFLOW_NAME_FIELD_NUMBER: _ClassVar[int]
+    RULE_FIELD_NUMBER: _ClassVar[int]
+    IS_PAUSED_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    id: int
+    workflow_id: int
+    namespace: str
+    workflow_name: str
+    rule: str
+    is_paused: bool
+    create_time: int
+    def __init__(self, id: _Optional[int] = ..., workflow_id: _Optional[int] = ..., namespace: _Optional[str] = ..., workflow_name: _Optional[str] = ..., rule: _Optional[str] = ..., is_paused: _Optional[bool] = ..., create_time: _Optional[int] = ...) -> None: ...
+
 class Page(_message.Message):
     __slots__ = ("limit", "offset")
     LIMIT_FIELD_NUMBER: _ClassVar[int]
@@ -238,3 +278,31 @@ class CountResponse(_message.Message):
     COUNT_FIELD_NUMBER: _ClassVar[int]
     count: int
     def __init__(self, count: _Optional[int] = ...) -> None: ...
+
+class AddWorkflowScheduleRequest(_message.Message):
+    __slots__ = ("workflow", "expression")
+    WORKFLOW_FIELD_NUMBER: _ClassVar[int]
+    EXPRESSION_FIELD_NUMBER: _ClassVar[int]
+    workflow: WorkflowRef
+    expression: str
+    def __init__(self, workflow: _Optional[_Union[WorkflowRef, _Mapping]] = ..., expression: _Optional[str] = ...) -> None: ...
+
+class WorkflowScheduleList(_message.Message):
+    __slots__ = ("schedules",)
+    SCHEDULES_FIELD_NUMBER: _ClassVar[int]
+    schedules: _containers.RepeatedCompositeFieldContainer[WorkflowScheduleProto]
+    def __init__(self, schedules: _Optional[_Iterable[_Union[WorkflowScheduleProto, _Mapping]]] = ...) -> None: ...
+
+class AddWorkflowTriggerRequest(_message.Message):
+    __slots__ = ("workflow", "rule")
+    WORKFLOW_FIELD_NUMBER: _ClassVar[int]
+    RULE_FIELD_NUMBER: _ClassVar[int]
+    workflow: WorkflowRef
+    rule: str
+    def __init__(self, workflow: _Optional[_Union[WorkflowRef, _Mapping]] = ..., rule: _Optional[str] = ...) -> None: ...
+
+class WorkflowTriggerList(_message.Message):
+    __slots__ = ("triggers",)
+    TRIGGERS_FIELD_NUMBER: _ClassVar[int]
+    triggers: _containers.RepeatedCompositeFieldContainer[WorkflowTriggerProto]
+    def __init__(self, triggers: _Optional[_Iterable[_Union[WorkflowTriggerProto, _Mapping]]] = ...) -> None: ...

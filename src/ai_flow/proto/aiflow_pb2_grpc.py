@@ -159,6 +159,76 @@ class AIFlowServiceStub:
                 request_serializer=aiflow__pb2.TaskRef.SerializeToString,
                 response_deserializer=aiflow__pb2.Empty.FromString,
                 _registered_method=True)
+        self.AddWorkflowSchedule = channel.unary_unary(
+                '/ai_flow.AIFlowService/AddWorkflowSchedule',
+                request_serializer=aiflow__pb2.AddWorkflowScheduleRequest.SerializeToString,
+                response_deserializer=aiflow__pb2.WorkflowScheduleProto.FromString,
+                _registered_method=True)
+        self.GetWorkflowSchedule = channel.unary_unary(
+                '/ai_flow.AIFlowService/GetWorkflowSchedule',
+                request_serializer=aiflow__pb2.IdRequest.SerializeToString,
+                response_deserializer=aiflow__pb2.WorkflowScheduleProto.FromString,
+                _registered_method=True)
+        self.ListWorkflowSchedules = channel.unary_unary(
+                '/ai_flow.AIFlowService/ListWorkflowSchedules',
+                request_serializer=aiflow__pb2.ListByWorkflowRequest.SerializeToString,
+                response_deserializer=aiflow__pb2.WorkflowScheduleList.FromString,
+                _registered_method=True)
+        self.PauseWorkflowSchedule = channel.unary_unary(
+                '/ai_flow.AIFlowService/PauseWorkflowSchedule',
+                request_serializer=aiflow__pb2.IdRequest.SerializeToString,
+                response_deserializer=aiflow__pb2.WorkflowScheduleProto.FromString,
+                _registered_method=True)
+        self.ResumeWorkflowSchedule = channel.unary_unary(
+                '/ai_flow.AIFlowService/ResumeWorkflowSchedule',
+                request_serializer=aiflow__pb2.IdRequest.SerializeToString,
+                response_deserializer=aiflow__pb2.WorkflowScheduleProto.FromString,
+                _registered_method=True)
+        self.DeleteWorkflowSchedule = channel.unary_unary(
+                '/ai_flow.AIFlowService/DeleteWorkflowSchedule',
+                request_serializer=aiflow__pb2.IdRequest.SerializeToString,
+                response_deserializer=aiflow__pb2.Empty.FromString,
+                _registered_method=True)
+        self.DeleteWorkflowSchedules = channel.unary_unary(
+                '/ai_flow.AIFlowService/DeleteWorkflowSchedules',
+                request_serializer=aiflow__pb2.WorkflowRef.SerializeToString,
+                response_deserializer=aiflow__pb2.CountResponse.FromString,
+                _registered_method=True)
+        self.AddWorkflowTrigger = channel.unary_unary(
+                '/ai_flow.AIFlowService/AddWorkflowTrigger',
+                request_serializer=aiflow__pb2.AddWorkflowTriggerRequest.SerializeToString,
+                response_deserializer=aiflow__pb2.WorkflowTriggerProto.FromString,
+                _registered_method=True)
+        self.GetWorkflowTrigger = channel.unary_unary(
+                '/ai_flow.AIFlowService/GetWorkflowTrigger',
+                request_serializer=aiflow__pb2.IdRequest.SerializeToString,
+                response_deserializer=aiflow__pb2.WorkflowTriggerProto.FromString,
+                _registered_method=True)
+        self.ListWorkflowTriggers = channel.unary_unary(
+                '/ai_flow.AIFlowService/ListWorkflowTriggers',
+                request_serializer=aiflow__pb2.ListByWorkflowRequest.SerializeToString,
+                response_deserializer=aiflow__pb2.WorkflowTriggerList.FromString,
+                _registered_method=True)
+        self.PauseWorkflowTrigger = channel.unary_unary(
+                '/ai_flow.AIFlowService/PauseWorkflowTrigger',
+                request_serializer=aiflow__pb2.IdRequest.SerializeToString,
+                response_deserializer=aiflow__pb2.WorkflowTriggerProto.FromString,
+                _registered_method=True)
+        self.ResumeWorkflowTrigger = channel.unary_unary(
+                '/ai_flow.AIFlowService/ResumeWorkflowTrigger',
+                request_serializer=aiflow__pb2.IdRequest.SerializeToString,
+                response_deserializer=aiflow__pb2.WorkflowTriggerProto.FromString,
+                _registered_method=True)
+        self.DeleteWorkflowTrigger = channel.unary_unary(
+                '/ai_flow.AIFlowService/DeleteWorkflowTrigger',
+                request_serializer=aiflow__pb2.IdRequest.SerializeToString,
+                response_deserializer=aiflow__pb2.Empty.FromString,
+                _registered_method=True)
+        self.DeleteWorkflowTriggers = channel.unary_unary(
+                '/ai_flow.AIFlowService/DeleteWorkflowTriggers',
+                request_serializer=aiflow__pb2.WorkflowRef.SerializeToString,
+                response_deserializer=aiflow__pb2.CountResponse.FromString,
+                _registered_method=True)
 
 
 class AIFlowServiceServicer:
@@ -314,6 +384,90 @@ class AIFlowServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def AddWorkflowSchedule(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetWorkflowSchedule(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListWorkflowSchedules(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PauseWorkflowSchedule(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResumeWorkflowSchedule(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteWorkflowSchedule(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteWorkflowSchedules(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AddWorkflowTrigger(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetWorkflowTrigger(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListWorkflowTriggers(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PauseWorkflowTrigger(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResumeWorkflowTrigger(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteWorkflowTrigger(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteWorkflowTriggers(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AIFlowServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -441,6 +595,76 @@ def add_AIFlowServiceServicer_to_server(servicer, server):
                     servicer.StopTaskExecution,
                     request_deserializer=aiflow__pb2.TaskRef.FromString,
                     response_serializer=aiflow__pb2.Empty.SerializeToString,
+            ),
+            'AddWorkflowSchedule': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddWorkflowSchedule,
+                    request_deserializer=aiflow__pb2.AddWorkflowScheduleRequest.FromString,
+                    response_serializer=aiflow__pb2.WorkflowScheduleProto.SerializeToString,
+            ),
+            'GetWorkflowSchedule': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetWorkflowSchedule,
+                    request_deserializer=aiflow__pb2.IdRequest.FromString,
+                    response_serializer=aiflow__pb2.WorkflowScheduleProto.SerializeToString,
+            ),
+            'ListWorkflowSchedules': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListWorkflowSchedules,
+                    request_deserializer=aiflow__pb2.ListByWorkflowRequest.FromString,
+                    response_serializer=aiflow__pb2.WorkflowScheduleList.SerializeToString,
+            ),
+            'PauseWorkflowSchedule': grpc.unary_unary_rpc_method_handler(
+                    servicer.PauseWorkflowSchedule,
+                    request_deserializer=aiflow__pb2.IdRequest.FromString,
+                    response_serializer=aiflow__pb2.WorkflowScheduleProto.SerializeToString,
+            ),
+            'ResumeWorkflowSchedule': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResumeWorkflowSchedule,
+                    request_deserializer=aiflow__pb2.IdRequest.FromString,
+                    response_serializer=aiflow__pb2.WorkflowScheduleProto.SerializeToString,
+            ),
+            'DeleteWorkflowSchedule': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteWorkflowSchedule,
+                    request_deserializer=aiflow__pb2.IdRequest.FromString,
+                    response_serializer=aiflow__pb2.Empty.SerializeToString,
+            ),
+            'DeleteWorkflowSchedules': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteWorkflowSchedules,
+                    request_deserializer=aiflow__pb2.WorkflowRef.FromString,
+                    response_serializer=aiflow__pb2.CountResponse.SerializeToString,
+            ),
+            'AddWorkflowTrigger': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddWorkflowTrigger,
+                    request_deserializer=aiflow__pb2.AddWorkflowTriggerRequest.FromString,
+                    response_serializer=aiflow__pb2.WorkflowTriggerProto.SerializeToString,
+            ),
+            'GetWorkflowTrigger': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetWorkflowTrigger,
+                    request_deserializer=aiflow__pb2.IdRequest.FromString,
+                    response_serializer=aiflow__pb2.WorkflowTriggerProto.SerializeToString,
+            ),
+            'ListWorkflowTriggers': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListWorkflowTriggers,
+                    request_deserializer=aiflow__pb2.ListByWorkflowRequest.FromString,
+                    response_serializer=aiflow__pb2.WorkflowTriggerList.SerializeToString,
+            ),
+            'PauseWorkflowTrigger': grpc.unary_unary_rpc_method_handler(
+                    servicer.PauseWorkflowTrigger,
+                    request_deserializer=aiflow__pb2.IdRequest.FromString,
+                    response_serializer=aiflow__pb2.WorkflowTriggerProto.SerializeToString,
+            ),
+            'ResumeWorkflowTrigger': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResumeWorkflowTrigger,
+                    request_deserializer=aiflow__pb2.IdRequest.FromString,
+                    response_serializer=aiflow__pb2.WorkflowTriggerProto.SerializeToString,
+            ),
+            'DeleteWorkflowTrigger': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteWorkflowTrigger,
+                    request_deserializer=aiflow__pb2.IdRequest.FromString,
+                    response_serializer=aiflow__pb2.Empty.SerializeToString,
+            ),
+            'DeleteWorkflowTriggers': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteWorkflowTriggers,
+                    request_deserializer=aiflow__pb2.WorkflowRef.FromString,
+                    response_serializer=aiflow__pb2.CountResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1118,6 +1342,384 @@ class AIFlowService:
             '/ai_flow.AIFlowService/StopTaskExecution',
             aiflow__pb2.TaskRef.SerializeToString,
             aiflow__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddWorkflowSchedule(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ai_flow.AIFlowService/AddWorkflowSchedule',
+            aiflow__pb2.AddWorkflowScheduleRequest.SerializeToString,
+            aiflow__pb2.WorkflowScheduleProto.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetWorkflowSchedule(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ai_flow.AIFlowService/GetWorkflowSchedule',
+            aiflow__pb2.IdRequest.SerializeToString,
+            aiflow__pb2.WorkflowScheduleProto.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListWorkflowSchedules(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ai_flow.AIFlowService/ListWorkflowSchedules',
+            aiflow__pb2.ListByWorkflowRequest.SerializeToString,
+            aiflow__pb2.WorkflowScheduleList.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PauseWorkflowSchedule(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ai_flow.AIFlowService/PauseWorkflowSchedule',
+            aiflow__pb2.IdRequest.SerializeToString,
+            aiflow__pb2.WorkflowScheduleProto.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResumeWorkflowSchedule(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ai_flow.AIFlowService/ResumeWorkflowSchedule',
+            aiflow__pb2.IdRequest.SerializeToString,
+            aiflow__pb2.WorkflowScheduleProto.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteWorkflowSchedule(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ai_flow.AIFlowService/DeleteWorkflowSchedule',
+            aiflow__pb2.IdRequest.SerializeToString,
+            aiflow__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteWorkflowSchedules(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ai_flow.AIFlowService/DeleteWorkflowSchedules',
+            aiflow__pb2.WorkflowRef.SerializeToString,
+            aiflow__pb2.CountResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddWorkflowTrigger(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ai_flow.AIFlowService/AddWorkflowTrigger',
+            aiflow__pb2.AddWorkflowTriggerRequest.SerializeToString,
+            aiflow__pb2.WorkflowTriggerProto.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetWorkflowTrigger(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ai_flow.AIFlowService/GetWorkflowTrigger',
+            aiflow__pb2.IdRequest.SerializeToString,
+            aiflow__pb2.WorkflowTriggerProto.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListWorkflowTriggers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ai_flow.AIFlowService/ListWorkflowTriggers',
+            aiflow__pb2.ListByWorkflowRequest.SerializeToString,
+            aiflow__pb2.WorkflowTriggerList.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PauseWorkflowTrigger(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ai_flow.AIFlowService/PauseWorkflowTrigger',
+            aiflow__pb2.IdRequest.SerializeToString,
+            aiflow__pb2.WorkflowTriggerProto.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResumeWorkflowTrigger(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ai_flow.AIFlowService/ResumeWorkflowTrigger',
+            aiflow__pb2.IdRequest.SerializeToString,
+            aiflow__pb2.WorkflowTriggerProto.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteWorkflowTrigger(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ai_flow.AIFlowService/DeleteWorkflowTrigger',
+            aiflow__pb2.IdRequest.SerializeToString,
+            aiflow__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteWorkflowTriggers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ai_flow.AIFlowService/DeleteWorkflowTriggers',
+            aiflow__pb2.WorkflowRef.SerializeToString,
+            aiflow__pb2.CountResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -10,6 +10,7 @@ from ai_flow.runtime._files import LockRecord, StatusRecord
 from ai_flow.runtime._report import (
     TASK_RUNTIME_SENDER,
     final_status,
+    record_final_status,
     report_final_status,
     send_status_event,
     status_event_context,
@@ -28,6 +29,7 @@ __all__ = [
     "TaskSpec",
     "current_task_context",
     "final_status",
+    "record_final_status",
     "report_final_status",
     "run_task",
     "send_status_event",

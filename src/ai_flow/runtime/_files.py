@@ -38,6 +38,8 @@ class StatusRecord:
     pid: int | None
     reported: bool
     finished_at: float
+    #: Why the try failed (e.g. "timed out after 5s"), sent with the status event.
+    error: str | None = None
 
 
 def try_lock(path: str, retry_seconds: float = 0.0) -> int | None:

@@ -32,16 +32,17 @@ def status_idempotency_id(spec: TaskSpec, status: TaskStatus | str) -> str:
     return f"te:{spec.task_execution_id}:{spec.try_number}:{TaskStatus(status).value}"
 
 
-def status_event_context(spec: TaskSpec) -> str:
-    return json.dumps(
-        {
-            "workflow_execution_id": spec.workflow_execution_id,
-            "task_execution_id": spec.task_execution_id,
-            "task_name": spec.task_name,
-            "sequence_number": spec.sequence_number,
-            "try_number": spec.try_number,
-        }
-    )
+def status_event_context(spec: TaskSpec, error: str | None = None) -> str:
+    context = {
+        "workflow_execution_id": spec.workflow_execution_id,
+        "task_execution_id": spec.task_execution_id,
+        "task_name": spec.task_name,
+        "sequence_number": spec.sequence_number,
+        "try_number": spec.try_number,
+    }
+    if error:
+        context["error"] = error[:2000]  # a message, not a traceback dump
+    return json.dumps(context)
 
 
 def status_client(spec: TaskSpec, retry_seconds: float = 60.0) -> NotificationClient:
@@ -55,13 +56,16 @@ def status_client(spec: TaskSpec, retry_seconds: float = 60.0) -> NotificationCl
 
 
 def send_status_event(
-    client: NotificationClient, spec: TaskSpec, status: TaskStatus | str
+    client: NotificationClient,
+    spec: TaskSpec,
+    status: TaskStatus | str,
+    error: str | None = None,
 ) -> Event:
     status = TaskStatus(status)
     return client.send_event(
         task_status_event_key(spec.workflow_name, spec.task_name),
         status.value,
-        context=status_event_context(spec),
+        context=status_event_context(spec, error),
         idempotency_id=status_idempotency_id(spec, status),
     )
 
@@ -72,11 +76,27 @@ def final_status(spec: TaskSpec) -> StatusRecord | None:
     return record if record is not None and record.try_number == spec.try_number else None
 
 
+def record_final_status(
+    spec: TaskSpec, status: TaskStatus | str, pid: int | None = None, error: str | None = None
+) -> StatusRecord:
+    """Record ``status`` locally unless a final status (or a later try) was recorded;
+    returns the record that stands. Sending is ``report_final_status``'s job."""
+    recorded = read_status(spec.status_path)
+    if recorded is not None and recorded.try_number > spec.try_number:
+        return recorded  # a later try superseded this one: nothing to say about it
+    record = final_status(spec)
+    if record is None:
+        record = StatusRecord(TaskStatus(status), spec.try_number, pid, False, time.time(), error)
+        write_status(spec.status_path, record)
+    return record
+
+
 def report_final_status(
     spec: TaskSpec,
     status: TaskStatus | str,
     client: NotificationClient | None = None,
     pid: int | None = None,
+    error: str | None = None,
 ) -> StatusRecord:
     """Record ``status`` locally, then send it; the first recorded final status wins.
 
@@ -85,18 +105,14 @@ def report_final_status(
     Writing the file before sending means a process killed in between is found with a
     recorded status, which a later call resends under the same idempotency id.
     """
-    recorded = read_status(spec.status_path)
-    if recorded is not None and recorded.try_number > spec.try_number:
-        return recorded  # a later try superseded this one: nothing to say about it
-    record = final_status(spec)
-    if record is None:
-        record = StatusRecord(TaskStatus(status), spec.try_number, pid, False, time.time())
-        write_status(spec.status_path, record)
+    record = record_final_status(spec, status, pid, error)
+    if record.try_number > spec.try_number:
+        return record
     if not record.reported:
         own = client is None
         client = client or status_client(spec, retry_seconds=15.0)
         try:
-            send_status_event(client, spec, record.status)
+            send_status_event(client, spec, record.status, record.error)
         finally:
             if own:
                 client.close()
@@ -119,12 +135,12 @@ class StatusReporter:
             if self.final is None:
                 self._send(TaskStatus.RUNNING)
 
-    def finish(self, status: TaskStatus) -> TaskStatus:
+    def finish(self, status: TaskStatus, error: str | None = None) -> TaskStatus:
         """Record and send ``status`` unless a final status was reported already."""
         with self._lock:
             if self.final is None:
                 try:
-                    record = report_final_status(self.spec, status, self.client, os.getpid())
+                    record = report_final_status(self.spec, status, self.client, os.getpid(), error)
                     self.final = record.status
                 except NotificationError as err:
                     # Recorded locally with reported=False: the launcher can resend it.

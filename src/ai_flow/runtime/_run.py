@@ -84,6 +84,7 @@ class _TaskRun:
         self.main_done = threading.Event()
         self.client = status_client(spec)
         self.reporter = StatusReporter(spec, self.client)
+        self.error: str | None = None
 
     def run(self) -> int:
         spec = self.spec
@@ -104,7 +105,7 @@ class _TaskRun:
             status = self._execute()
         finally:
             self.main_done.set()
-        final = self.reporter.finish(status)
+        final = self.reporter.finish(status, self.error)
         log.info("task finished: %s", final.value)
         heartbeat.stop()
         self.client.close()
@@ -131,6 +132,8 @@ class _TaskRun:
             log.info("task ended by stop request", exc_info=True)
             return TaskStatus.STOPPED
         log.exception("task failed")
+        exc = sys.exc_info()[1]
+        self.error = f"{type(exc).__name__}: {exc}" if exc is not None else None
         return TaskStatus.FAILED
 
     def _load_operator(self) -> AIFlowOperator:

@@ -14,6 +14,7 @@ from ai_flow.scheduler._evaluator import ConditionError, GuardedEvaluator
 from ai_flow.scheduler._processor import EventProcessor, execution_id_of
 from ai_flow.scheduler._scheduler import Scheduler
 from ai_flow.scheduler._snapshots import SnapshotStore
+from ai_flow.scheduler._timers import TimerLoop
 
 __all__ = [
     "ALIVE",
@@ -22,6 +23,7 @@ __all__ = [
     "GuardedEvaluator",
     "Scheduler",
     "SnapshotStore",
+    "TimerLoop",
     "apply_action",
     "execution_id_of",
     "latest_statuses",

@@ -2,6 +2,10 @@
 
 Every action that needs a process writes a command to the outbox (task_command);
 the executor carries it out after the transaction commits.
+
+Periodic tasks (`periodic_expression`) do not start with the execution: the timer loop
+starts them at each fire (skipped while a run is alive), and an execution with periodic
+tasks stays RUNNING until it is stopped.
 """
 
 from __future__ import annotations
@@ -9,12 +13,19 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ai_flow.metadata import TaskExecutionRow, WorkflowExecutionRow, commands, executions
+from ai_flow.metadata import (
+    TaskExecutionRow,
+    WorkflowExecutionRow,
+    commands,
+    executions,
+    task_schedules,
+)
 from ai_flow.metadata import task_executions as tasks
 from ai_flow.model.action import TaskAction
 from ai_flow.model.execution_type import ExecutionType
 from ai_flow.model.status import TaskStatus, WorkflowStatus
 from ai_flow.model.workflow import Workflow
+from notification_service.util.clock import now_ms
 
 ALIVE = frozenset(
     s.value
@@ -89,8 +100,10 @@ def start_workflow_execution(
     workflow: Workflow,
     execution_type: ExecutionType,
     event_offset: int | None = None,
+    trigger_info: dict | None = None,
 ) -> WorkflowExecutionRow:
-    """A RUNNING execution whose tasks without a START rule are queued at once."""
+    """A RUNNING execution whose tasks without a START rule are queued at once, except
+    periodic tasks: they get a schedule and first run at their first fire."""
     execution = executions.create_execution(
         session,
         workflow_id,
@@ -98,11 +111,22 @@ def start_workflow_execution(
         execution_type,
         status=WorkflowStatus.RUNNING,
         event_offset=event_offset,
+        trigger_info=trigger_info,
     )
+    periodic = workflow.periodic_tasks
+    task_schedules.create_task_schedules(session, execution.id, periodic)
     for task_name in workflow.initial_tasks:
-        start_task(session, execution.id, task_name, execution_type)
+        if task_name not in periodic:
+            start_task(session, execution.id, task_name, execution_type)
     refresh_workflow_status(session, execution, workflow)
     return execution
+
+
+def retry_task(session: Session, row: TaskExecutionRow, delay_seconds: float) -> None:
+    """The failed try `row` becomes RETRYING; its next try starts after the delay."""
+    tasks.start_retry(session, row.id)
+    not_before = now_ms() + int(delay_seconds * 1000) if delay_seconds > 0 else None
+    commands.add_command(session, row.id, TaskAction.START, not_before=not_before)
 
 
 def stop_workflow_execution(session: Session, execution: WorkflowExecutionRow) -> None:
@@ -122,8 +146,9 @@ def refresh_workflow_status(
     session: Session, execution: WorkflowExecutionRow, workflow: Workflow
 ) -> None:
     """RUNNING while a task is alive or has never run (a rule may still start it);
-    otherwise FAILED if any task's last run failed, else SUCCESS."""
-    if execution.status in _FINISHED:
+    otherwise FAILED if any task's last run failed, else SUCCESS. An execution with
+    periodic tasks stays RUNNING until stopped: they fire again."""
+    if execution.status in _FINISHED or workflow.periodic_tasks:
         return
     statuses = latest_statuses(session, execution.id)
     if any(s in ALIVE for s in statuses.values()):

@@ -28,7 +28,9 @@ from ai_flow.model.workflow import Workflow
 from ai_flow.scheduler._actions import apply_action, latest_statuses, refresh_workflow_status
 from ai_flow.scheduler._context import RuleContext
 from ai_flow.scheduler._evaluator import ConditionError, GuardedEvaluator
+from ai_flow.scheduler._retries import retry_if_allowed
 from ai_flow.scheduler._snapshots import SnapshotStore
+from ai_flow.scheduler._triggers import fire_triggers
 from notification_service.model import Event
 
 log = logging.getLogger(__name__)
@@ -145,9 +147,14 @@ class EventProcessor:
             if acted or execution.id == changed:
                 refresh_workflow_status(batch.session, execution, workflow)
             result.touched_executions.add(execution.id)
+        fire_triggers(self._snapshots, self._evaluator, batch, event, result)
 
     def _apply_status(self, batch: _Batch, event: Event) -> int | None:
-        """Record a task's reported status; returns its execution id if it changed."""
+        """Record a task's reported status; returns its execution id if it changed.
+
+        A FAILED try that will be retried becomes RETRYING, and so does the event's value
+        (in place) so the rules evaluated on it see RETRYING, not FAILED.
+        """
         try:
             info = json.loads(event.context or "{}")
             row = batch.session.get(TaskExecutionRow, int(info["task_execution_id"]))
@@ -155,11 +162,23 @@ class EventProcessor:
         except (ValueError, KeyError, TypeError):
             log.warning("ignoring malformed task status event at offset %s", event.offset)
             return None
+        if status == TaskStatus.RETRYING:
+            # Tasks never report RETRYING: this is our own rewrite of a FAILED, seen again
+            # because a failed transaction replays the batch. Decide afresh.
+            status = TaskStatus.FAILED
         if row is None or row.status in _FINISHED_TASK:
             return None  # a late or repeated report: the first final status stands
+        if info.get("try_number", row.try_number) != row.try_number:
+            return None  # about an earlier try, which a retry has superseded
         if row.status == TaskStatus.STOPPING.value and status == TaskStatus.RUNNING:
             return None  # asked to stop before it came up; keep STOPPING
-        tasks.update_task_status(batch.session, row.id, status)
+        error = info.get("error")
+        if status == TaskStatus.FAILED and retry_if_allowed(
+            batch.session, self._snapshots, row, batch.running(row.workflow_execution_id), error
+        ):
+            event.value = TaskStatus.RETRYING.value
+        else:
+            tasks.update_task_status(batch.session, row.id, status, error=error)
         batch.tasks_changed(row.workflow_execution_id)
         return row.workflow_execution_id
 

@@ -2,7 +2,8 @@
 
 Launching is idempotent by (execution, task, sequence number) — the task runtime's lock
 and status files make a repeated START after a crash a no-op — so a command is marked
-done only after it took effect, and replaying it is always safe.
+done only after it took effect, and replaying it is always safe. A command with a
+`not_before` (a retry's backoff) waits until then; the loop wakes when it is due.
 """
 
 from __future__ import annotations
@@ -14,12 +15,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ai_flow.executor import LocalTaskLauncher, make_task_spec
 from ai_flow.metadata import (
-    TaskCommandRow,
     TaskExecutionRow,
     WorkflowExecutionRow,
     WorkflowRow,
@@ -33,10 +32,12 @@ from ai_flow.model.action import TaskAction
 from ai_flow.model.status import TaskStatus
 from ai_flow.runtime import TaskSpec
 from ai_flow.scheduler import SnapshotStore
+from ai_flow.server._deadlines import Deadlines
+from notification_service.util.clock import now_ms
 
 log = logging.getLogger(__name__)
 
-WATCHED = (TaskStatus.QUEUED, TaskStatus.RUNNING, TaskStatus.STOPPING)
+LAUNCHABLE = (TaskStatus.QUEUED.value, TaskStatus.RETRYING.value)
 
 
 class CommandRunner:
@@ -52,6 +53,8 @@ class CommandRunner:
         check_interval: float = 1.0,
         stop_grace: float = 10.0,
         log_dir: Path | None = None,
+        heartbeat_timeout: float = 60.0,
+        heartbeat_check_interval: float = 10.0,
     ) -> None:
         self._log_dir = log_dir
         self._factory = factory
@@ -68,6 +71,14 @@ class CommandRunner:
         self._stoppers = ThreadPoolExecutor(max_workers=8, thread_name_prefix="af-stop")
         self._thread = threading.Thread(target=self._run, name="af-executor", daemon=True)
         self._host = socket.gethostname()
+        self.deadlines = Deadlines(
+            launcher,
+            self._stoppers.submit,
+            lambda: self._stop_grace,
+            heartbeat_timeout,
+            heartbeat_check_interval,
+        )
+        self._next_due: int | None = None
 
     def start(self) -> None:
         self._thread.start()
@@ -85,7 +96,10 @@ class CommandRunner:
         # Running tasks launched before a restart are adopted by the first watch pass.
         last_watch = 0.0
         while not self._stopped.is_set():
-            self._wake.wait(self._check_interval)
+            wait = self._check_interval
+            if self._next_due is not None:
+                wait = min(wait, max(0.0, (self._next_due - now_ms()) / 1000))
+            self._wake.wait(wait)
             self._wake.clear()
             try:
                 self.run_pending()
@@ -97,13 +111,16 @@ class CommandRunner:
                 log.exception("executor pass failed")
 
     def run_pending(self) -> None:
+        now = now_ms()
         with read_session(self._factory) as session:
             pending = [
-                (c.id, c.action, c.task_execution_id) for c in commands.pending(session, 200)
+                (c.id, c.action, c.task_execution_id)
+                for c in commands.pending(session, 200, now=now)
             ]
+            self._next_due = commands.next_delayed_time(session, now)
         for command_id, action, te_id in pending:
             if action == TaskAction.START.value:
-                if not self._start(command_id, te_id):
+                if self._start(command_id, te_id) is False:
                     break  # at parallelism: the rest stay queued, in order
             else:
                 self._stop(command_id, te_id)
@@ -128,14 +145,18 @@ class CommandRunner:
             log_dir=self._log_dir,
         )
 
-    def _start(self, command_id: int, te_id: int) -> bool:
+    def _start(self, command_id: int, te_id: int) -> bool | None:
+        """False at parallelism; None to wait for a retried try's process to exit."""
         with read_session(self._factory) as session:
             te = session.get(TaskExecutionRow, te_id)
             spec = self._spec(session, te)
             status = te.status
-        if status == TaskStatus.QUEUED.value:
+        if status in LAUNCHABLE:
             if not self._launcher.can_launch():
                 return False
+            if self._launcher.previous_try_alive(spec):
+                self._next_due = now_ms() + 100
+                return None
             pid = self._launcher.launch(spec)
         else:
             pid = None  # stopped (or finished) before it was launched: never run it
@@ -166,25 +187,6 @@ class CommandRunner:
             log.exception("stopping task %s failed", spec.key)
 
     def watch(self) -> None:
-        """Report tasks that died without a word, and resend unsent final statuses."""
-        with read_session(self._factory) as session:
-            rows = session.scalars(
-                select(TaskExecutionRow)
-                .where(TaskExecutionRow.status.in_([s.value for s in WATCHED]))
-                .where(TaskExecutionRow.pid.is_not(None))
-                .limit(1000)
-            ).all()
-            specs = {r.id: (self._spec(session, r), r.status) for r in rows}
-            unfinished = session.scalar(
-                select(TaskCommandRow.id).where(TaskCommandRow.done.is_(False)).limit(1)
-            )
-        all_specs = [spec for spec, _ in specs.values()]
-        for spec in self._launcher.find_dead(all_specs):
-            status = specs[spec.task_execution_id][1]
-            final = TaskStatus.STOPPED if status == TaskStatus.STOPPING.value else TaskStatus.FAILED
-            log.warning("task %s died without reporting; marking it %s", spec.key, final.value)
-            self._launcher.report_dead(spec, final)
-        for spec in self._launcher.find_unreported(all_specs):
-            self._launcher.report_dead(spec)
-        if unfinished is not None:
-            self._wake.set()
+        """Report silent deaths and unsent statuses; fail tries past their deadlines."""
+        if self.deadlines.watch(self._factory, self._spec, self._snapshots):
+            self._wake.set()  # commands are pending: make sure they are not forgotten

@@ -9,7 +9,9 @@ from ai_flow.metadata import (
     TaskExecutionRow,
     WorkflowExecutionRow,
     WorkflowRow,
+    WorkflowScheduleRow,
     WorkflowSnapshotRow,
+    WorkflowTriggerRow,
 )
 from ai_flow.proto import aiflow_pb2 as pb
 
@@ -70,4 +72,30 @@ def task_execution(row: TaskExecutionRow) -> pb.TaskExecutionProto:
         begin_date=row.begin_date,
         end_date=row.end_date,
         error=row.error,
+    )
+
+
+def schedule(row: WorkflowScheduleRow, wf: WorkflowRow) -> pb.WorkflowScheduleProto:
+    return pb.WorkflowScheduleProto(
+        id=row.id,
+        workflow_id=row.workflow_id,
+        namespace=wf.namespace,
+        workflow_name=wf.name,
+        expression=row.expression,
+        is_paused=row.is_paused,
+        create_time=row.create_time,
+        last_fire_time=row.last_fire_time,
+        next_fire_time=row.next_fire_time,
+    )
+
+
+def trigger(row: WorkflowTriggerRow, wf: WorkflowRow) -> pb.WorkflowTriggerProto:
+    return pb.WorkflowTriggerProto(
+        id=row.id,
+        workflow_id=row.workflow_id,
+        namespace=wf.namespace,
+        workflow_name=wf.name,
+        rule=row.rule,
+        is_paused=row.is_paused,
+        create_time=row.create_time,
     )

@@ -15,7 +15,13 @@ from ai_flow.blob_manager import create_blob_manager
 from ai_flow.executor import LocalTaskLauncher
 from ai_flow.metadata import check_schema, make_engine, session_factory
 from ai_flow.proto import aiflow_pb2_grpc as pb_grpc
-from ai_flow.scheduler import EventProcessor, GuardedEvaluator, Scheduler, SnapshotStore
+from ai_flow.scheduler import (
+    EventProcessor,
+    GuardedEvaluator,
+    Scheduler,
+    SnapshotStore,
+    TimerLoop,
+)
 from ai_flow.server._command_runner import CommandRunner
 from ai_flow.server._service import AIFlowServicer
 from ai_flow.settings import (
@@ -61,6 +67,8 @@ class AIFlowServer:
             s.notification_server_uri,
             heartbeat_interval=s.task_heartbeat_interval,
             log_dir=Path(s.log_dir),
+            heartbeat_timeout=s.task_heartbeat_timeout,
+            heartbeat_check_interval=s.task_executor_heartbeat_check_interval,
         )
         self.scheduler = Scheduler(
             self.factory,
@@ -68,6 +76,16 @@ class AIFlowServer:
             s.notification_server_uri,
             self.lock,
             on_committed=self.runner.wake,
+        )
+        # Schedules, periodic tasks and retention; shares the scheduling lock.
+        self.timers = TimerLoop(
+            self.factory,
+            self.lock,
+            self.snapshots,
+            on_committed=self.runner.wake,
+            retention=s.history_retention_delta,
+            aiflow_home=self.home,
+            log_dir=Path(s.log_dir),
         )
         self._grpc: grpc.Server | None = None
         self.port: int | None = None
@@ -98,7 +116,12 @@ class AIFlowServer:
             options=[("grpc.so_reuseport", 0)],
         )
         servicer = AIFlowServicer(
-            self.factory, self.lock, self.snapshots, self.blobs, self.runner.wake
+            self.factory,
+            self.lock,
+            self.snapshots,
+            self.blobs,
+            self.runner.wake,
+            on_schedules_changed=self.timers.wake,
         )
         pb_grpc.add_AIFlowServiceServicer_to_server(servicer, self._grpc)
         address = f"{self.settings.host}:{self.settings.rpc_port}"
@@ -110,6 +133,7 @@ class AIFlowServer:
             raise ServerStartError(f"cannot listen on {address}: the port is in use or not allowed")
         self.runner.start()
         self.scheduler.start()
+        self.timers.start()
         self._grpc.start()
         log.info(STARTED_MESSAGE)
         return self.port
@@ -117,6 +141,7 @@ class AIFlowServer:
     def stop(self, grace: float = 5.0) -> None:
         if self._grpc is not None:
             self._grpc.stop(grace).wait()
+        self.timers.stop()
         self.scheduler.stop()
         self.runner.stop()
         self.launcher.close()

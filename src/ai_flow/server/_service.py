@@ -37,13 +37,22 @@ from ai_flow.scheduler import (
 from ai_flow.server import _convert as convert
 from ai_flow.server._errors import PreconditionError, rpc_errors
 from ai_flow.server._evaluate import WorkflowFileError, evaluate_workflow_file
+from ai_flow.server._schedule_service import ScheduleServiceMixin
+from ai_flow.server._trigger_service import TriggerServiceMixin
 
 
 def _page(page: pb.Page) -> dict:
     return {"limit": page.limit or None, "offset": page.offset or None}
 
 
-class AIFlowServicer(pb_grpc.AIFlowServiceServicer):
+def _nothing() -> None:
+    pass
+
+
+class AIFlowServicer(ScheduleServiceMixin, TriggerServiceMixin, pb_grpc.AIFlowServiceServicer):
+    """`on_schedules_changed` is called after a schedule is added, paused, resumed or
+    deleted (to wake the timer loop)."""
+
     def __init__(
         self,
         factory: sessionmaker[Session],
@@ -51,12 +60,14 @@ class AIFlowServicer(pb_grpc.AIFlowServiceServicer):
         snapshot_store: SnapshotStore,
         blob_manager: BlobManager,
         on_commands: Callable[[], None],
+        on_schedules_changed: Callable[[], None] = _nothing,
     ) -> None:
         self._factory = factory
         self._lock = lock
         self._snapshots = snapshot_store
         self._blobs = blob_manager
         self._on_commands = on_commands
+        self._on_schedules_changed = on_schedules_changed
 
     def _write(self):  # noqa: ANN202
         return write_session(self._factory)
