@@ -8,26 +8,20 @@ from __future__ import annotations
 import click
 
 from ai_flow import ops
+from ai_flow.cli._by_id import add_action, add_delete_all, getter
 from ai_flow.cli._common import (
-    confirm,
     emit_list,
     emit_one,
     fetch_all,
     namespace_option,
-    not_found,
     output_option,
-    yes_option,
 )
 
 COLUMNS = ["id", "workflow_id", "file_name", "signature", "uri", "create_time"]
 DATA_COLUMNS = [*COLUMNS, "artifacts"]
 
 
-def _get(snapshot_id: int) -> ops.WorkflowSnapshotMeta:
-    meta = ops.get_workflow_snapshot(snapshot_id)
-    if meta is None:
-        raise not_found(f"workflow snapshot {snapshot_id}")
-    return meta
+_get = getter(ops.get_workflow_snapshot, "workflow snapshot")
 
 
 @click.group("workflow-snapshot")
@@ -53,25 +47,19 @@ def show(workflow_snapshot_id: int, fmt: str) -> None:
     emit_one(_get(workflow_snapshot_id).to_dict(), fmt, COLUMNS)
 
 
-@snapshot_group.command("delete")
-@click.argument("workflow_snapshot_id", type=int)
-@yes_option
-def delete(workflow_snapshot_id: int, yes: bool) -> None:
-    """Delete the workflow snapshot."""
-    _get(workflow_snapshot_id)
-    confirm(yes, f"Delete workflow snapshot {workflow_snapshot_id}?")
-    ops.delete_workflow_snapshot(workflow_snapshot_id)
-    click.echo(f"Workflow snapshot: {workflow_snapshot_id}, deleted.")
-
-
-@snapshot_group.command("delete-all")
-@click.argument("workflow_name")
-@namespace_option
-@yes_option
-def delete_all(workflow_name: str, namespace: str, yes: bool) -> None:
-    """Delete all snapshots of the workflow."""
-    if ops.get_workflow(workflow_name, namespace) is None:
-        raise not_found(f"workflow {namespace}.{workflow_name}")
-    confirm(yes, f"Delete all snapshots of workflow {namespace}.{workflow_name}?")
-    count = ops.delete_workflow_snapshots(workflow_name, namespace)
-    click.echo(f"Deleted {count} snapshot(s) of workflow {namespace}.{workflow_name}.")
+add_action(
+    snapshot_group,
+    "delete",
+    "workflow snapshot",
+    _get,
+    ops.delete_workflow_snapshot,
+    "deleted",
+    "Delete the workflow snapshot.",
+    ask=True,
+)
+add_delete_all(
+    snapshot_group,
+    "snapshots",
+    ops.delete_workflow_snapshots,
+    "Delete all snapshots of the workflow.",
+)

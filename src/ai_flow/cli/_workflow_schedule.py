@@ -5,15 +5,13 @@ from __future__ import annotations
 import click
 
 from ai_flow import ops
+from ai_flow.cli._by_id import add_action, add_delete_all, getter
 from ai_flow.cli._common import (
-    confirm,
     emit_list,
     emit_one,
     fetch_all,
     namespace_option,
-    not_found,
     output_option,
-    yes_option,
 )
 
 COLUMNS = [
@@ -29,11 +27,7 @@ COLUMNS = [
 DATA_COLUMNS = [*COLUMNS, "workflow_id"]
 
 
-def _get(schedule_id: int) -> ops.WorkflowScheduleMeta:
-    meta = ops.get_workflow_schedule(schedule_id)
-    if meta is None:
-        raise not_found(f"workflow schedule {schedule_id}")
-    return meta
+_get = getter(ops.get_workflow_schedule, "workflow schedule")
 
 
 @click.group("workflow-schedule")
@@ -73,43 +67,37 @@ def show(workflow_schedule_id: int, fmt: str) -> None:
     emit_one(_get(workflow_schedule_id).to_dict(), fmt, COLUMNS)
 
 
-@workflow_schedule_group.command("pause")
-@click.argument("workflow_schedule_id", type=int)
-def pause(workflow_schedule_id: int) -> None:
-    """Pauses the schedule: the workflow is not executed periodically any more."""
-    _get(workflow_schedule_id)
-    ops.pause_workflow_schedule(workflow_schedule_id)
-    click.echo(f"Workflow schedule: {workflow_schedule_id}, paused.")
-
-
-@workflow_schedule_group.command("resume")
-@click.argument("workflow_schedule_id", type=int)
-def resume(workflow_schedule_id: int) -> None:
-    """Resumes the paused schedule (from now on)."""
-    _get(workflow_schedule_id)
-    ops.resume_workflow_schedule(workflow_schedule_id)
-    click.echo(f"Workflow schedule: {workflow_schedule_id}, resumed.")
-
-
-@workflow_schedule_group.command("delete")
-@click.argument("workflow_schedule_id", type=int)
-@yes_option
-def delete(workflow_schedule_id: int, yes: bool) -> None:
-    """Deletes the workflow schedule by id."""
-    _get(workflow_schedule_id)
-    confirm(yes, f"Delete workflow schedule {workflow_schedule_id}?")
-    ops.delete_workflow_schedule(workflow_schedule_id)
-    click.echo(f"Workflow schedule: {workflow_schedule_id}, deleted.")
-
-
-@workflow_schedule_group.command("delete-all")
-@click.argument("workflow_name")
-@namespace_option
-@yes_option
-def delete_all(workflow_name: str, namespace: str, yes: bool) -> None:
-    """Deletes all schedules of the workflow."""
-    if ops.get_workflow(workflow_name, namespace) is None:
-        raise not_found(f"workflow {namespace}.{workflow_name}")
-    confirm(yes, f"Delete all schedules of workflow {namespace}.{workflow_name}?")
-    count = ops.delete_workflow_schedules(workflow_name, namespace)
-    click.echo(f"Deleted {count} schedule(s) of workflow {namespace}.{workflow_name}.")
+add_action(
+    workflow_schedule_group,
+    "pause",
+    "workflow schedule",
+    _get,
+    ops.pause_workflow_schedule,
+    "paused",
+    "Pauses the schedule: the workflow is not executed periodically any more.",
+)
+add_action(
+    workflow_schedule_group,
+    "resume",
+    "workflow schedule",
+    _get,
+    ops.resume_workflow_schedule,
+    "resumed",
+    "Resumes the paused schedule (from now on).",
+)
+add_action(
+    workflow_schedule_group,
+    "delete",
+    "workflow schedule",
+    _get,
+    ops.delete_workflow_schedule,
+    "deleted",
+    "Deletes the workflow schedule by id.",
+    ask=True,
+)
+add_delete_all(
+    workflow_schedule_group,
+    "schedules",
+    ops.delete_workflow_schedules,
+    "Deletes all schedules of the workflow.",
+)

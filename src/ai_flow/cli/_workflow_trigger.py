@@ -8,15 +8,13 @@ from __future__ import annotations
 import click
 
 from ai_flow import ops
+from ai_flow.cli._by_id import add_action, add_delete_all, getter
 from ai_flow.cli._common import (
-    confirm,
     emit_list,
     emit_one,
     fetch_all,
     namespace_option,
-    not_found,
     output_option,
-    yes_option,
 )
 
 COLUMNS = [
@@ -31,11 +29,7 @@ COLUMNS = [
 DATA_COLUMNS = [*COLUMNS, "workflow_id", "rule"]
 
 
-def _get(trigger_id: int) -> ops.WorkflowTriggerMeta:
-    meta = ops.get_workflow_trigger(trigger_id)
-    if meta is None:
-        raise not_found(f"workflow trigger {trigger_id}")
-    return meta
+_get = getter(ops.get_workflow_trigger, "workflow trigger")
 
 
 def _row(meta: ops.WorkflowTriggerMeta, fmt: str) -> dict:
@@ -68,43 +62,37 @@ def show(workflow_trigger_id: int, fmt: str) -> None:
     emit_one(_row(_get(workflow_trigger_id), fmt), fmt, COLUMNS)
 
 
-@workflow_trigger_group.command("pause")
-@click.argument("workflow_trigger_id", type=int)
-def pause(workflow_trigger_id: int) -> None:
-    """Pauses the trigger: its events no longer start the workflow."""
-    _get(workflow_trigger_id)
-    ops.pause_workflow_trigger(workflow_trigger_id)
-    click.echo(f"Workflow trigger: {workflow_trigger_id}, paused.")
-
-
-@workflow_trigger_group.command("resume")
-@click.argument("workflow_trigger_id", type=int)
-def resume(workflow_trigger_id: int) -> None:
-    """Resumes the paused trigger."""
-    _get(workflow_trigger_id)
-    ops.resume_workflow_trigger(workflow_trigger_id)
-    click.echo(f"Workflow trigger: {workflow_trigger_id}, resumed.")
-
-
-@workflow_trigger_group.command("delete")
-@click.argument("workflow_trigger_id", type=int)
-@yes_option
-def delete(workflow_trigger_id: int, yes: bool) -> None:
-    """Deletes the workflow event trigger by id."""
-    _get(workflow_trigger_id)
-    confirm(yes, f"Delete workflow trigger {workflow_trigger_id}?")
-    ops.delete_workflow_trigger(workflow_trigger_id)
-    click.echo(f"Workflow trigger: {workflow_trigger_id}, deleted.")
-
-
-@workflow_trigger_group.command("delete-all")
-@click.argument("workflow_name")
-@namespace_option
-@yes_option
-def delete_all(workflow_name: str, namespace: str, yes: bool) -> None:
-    """Deletes all event triggers of the workflow."""
-    if ops.get_workflow(workflow_name, namespace) is None:
-        raise not_found(f"workflow {namespace}.{workflow_name}")
-    confirm(yes, f"Delete all triggers of workflow {namespace}.{workflow_name}?")
-    count = ops.delete_workflow_triggers(workflow_name, namespace)
-    click.echo(f"Deleted {count} trigger(s) of workflow {namespace}.{workflow_name}.")
+add_action(
+    workflow_trigger_group,
+    "pause",
+    "workflow trigger",
+    _get,
+    ops.pause_workflow_trigger,
+    "paused",
+    "Pauses the trigger: its events no longer start the workflow.",
+)
+add_action(
+    workflow_trigger_group,
+    "resume",
+    "workflow trigger",
+    _get,
+    ops.resume_workflow_trigger,
+    "resumed",
+    "Resumes the paused trigger.",
+)
+add_action(
+    workflow_trigger_group,
+    "delete",
+    "workflow trigger",
+    _get,
+    ops.delete_workflow_trigger,
+    "deleted",
+    "Deletes the workflow event trigger by id.",
+    ask=True,
+)
+add_delete_all(
+    workflow_trigger_group,
+    "triggers",
+    ops.delete_workflow_triggers,
+    "Deletes all event triggers of the workflow.",
+)
