@@ -150,5 +150,20 @@ def delete_execution(session: Session, execution_id: int) -> None:
         raise ConflictError(
             f"workflow execution {execution_id} is {row.status}; stop it before deleting"
         )
+    # A stopped execution's tasks may still be stopping: deleting their rows would leave
+    # the processes running with nothing to report to.
+    alive = session.scalar(
+        select(func.count())
+        .select_from(TaskExecutionRow)
+        .where(
+            TaskExecutionRow.workflow_execution_id == execution_id,
+            TaskExecutionRow.status.not_in(TASK_FINISHED),
+        )
+    )
+    if alive:
+        raise ConflictError(
+            f"workflow execution {execution_id} still has {alive} task execution(s) "
+            "stopping; try again once they have stopped"
+        )
     session.execute(delete(WorkflowExecutionRow).where(WorkflowExecutionRow.id == execution_id))
     session.expire_all()

@@ -184,3 +184,16 @@ def test_concurrent_allocation_is_dense(
     with metadata.read_session(factory) as s:
         rows = task_executions.list_task_executions(s, execution.id)
     assert sorted(r.sequence_number for r in rows) == list(range(1, 31))
+
+
+def test_stopped_execution_with_a_stopping_task_is_not_deleted(
+    session: Session, execution: Execution
+) -> None:
+    task = metadata.task_executions.create_task_execution(
+        session, execution.id, "t", "MANUAL", status="STOPPING"
+    )
+    executions.update_execution_status(session, execution.id, "STOPPED")
+    with pytest.raises(ConflictError, match="1 task execution\\(s\\) stopping"):
+        executions.delete_execution(session, execution.id)
+    metadata.task_executions.update_task_status(session, task.id, "STOPPED")
+    executions.delete_execution(session, execution.id)
