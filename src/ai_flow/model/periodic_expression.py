@@ -1,7 +1,9 @@
 """Periodic expressions shared by periodic tasks and workflow schedules.
 
 Two forms are accepted:
-* ``cron@<minute> <hour> <day of month> <month> <day of week>`` (standard 5-field crontab);
+* ``cron@<minute> <hour> <day of month> <month> <day of week>`` (standard 5-field crontab),
+  read in UTC, or in an IANA time zone named after a second ``@``:
+  ``cron@0 9 * * 1-5@Europe/Berlin`` (daylight saving time is followed);
 * ``interval@<days> <hours> <minutes> <seconds>`` (non-negative integers, not all zero).
 """
 
@@ -9,13 +11,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter
 
 from ai_flow.model.errors import WorkflowDefinitionError
 
 EXPECTED_FORMAT = (
-    "'cron@<minute> <hour> <day of month> <month> <day of week>' (e.g. 'cron@*/5 * * * *') "
+    "'cron@<minute> <hour> <day of month> <month> <day of week>[@<time zone>]' "
+    "(e.g. 'cron@*/5 * * * *' or 'cron@0 9 * * 1-5@Europe/Berlin') "
     "or 'interval@<days> <hours> <minutes> <seconds>' (e.g. 'interval@0 1 0 0')"
 )
 
@@ -27,11 +31,16 @@ class PeriodicExpression:
     expression: str
     cron: str | None = None
     interval: timedelta | None = None
+    time_zone: str | None = None
 
     def next_time(self, after: datetime) -> datetime:
         """First fire time strictly after ``after`` (for intervals: ``after + interval``)."""
         if self.interval is not None:
             return after + self.interval
+        if self.time_zone is not None:
+            # Matching happens on the zone's wall clock; an aware start makes croniter
+            # follow its daylight-saving changes.
+            after = after.astimezone(ZoneInfo(self.time_zone))
         return croniter(self.cron, after).get_next(datetime)
 
 
@@ -51,12 +60,21 @@ def parse_periodic_expression(expression: str) -> PeriodicExpression:
         raise _invalid(expression, "it must start with 'cron@' or 'interval@'")
     fields = body.split()
     if kind == "cron":
+        time_zone = None
+        if "@" in body:
+            body, _, time_zone = body.rpartition("@")
+            time_zone = time_zone.strip()
+            try:
+                ZoneInfo(time_zone)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise _invalid(expression, f"unknown time zone {time_zone!r}") from None
+            fields = body.split()
         if len(fields) != 5:
             raise _invalid(expression, f"a cron expression has 5 fields, got {len(fields)}")
         cron = " ".join(fields)
         if not croniter.is_valid(cron):
             raise _invalid(expression, f"{cron!r} is not a valid crontab expression")
-        return PeriodicExpression(expression, cron=cron)
+        return PeriodicExpression(expression, cron=cron, time_zone=time_zone)
     if len(fields) != 4:
         raise _invalid(expression, f"an interval has 4 fields, got {len(fields)}")
     if not all(f.isascii() and f.isdigit() for f in fields):

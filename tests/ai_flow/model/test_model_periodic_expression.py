@@ -46,3 +46,29 @@ def test_invalid_expressions_name_the_problem_and_the_format(expression, problem
     assert "cron@<minute> <hour> <day of month> <month> <day of week>" in message
     assert "interval@<days> <hours> <minutes> <seconds>" in message
     assert isinstance(info.value, ValueError)
+
+
+def test_cron_in_a_time_zone_follows_daylight_saving() -> None:
+    from datetime import datetime, timezone
+
+    from ai_flow.model.periodic_expression import parse_periodic_expression
+
+    berlin = parse_periodic_expression("cron@0 9 * * *@Europe/Berlin")
+    before_dst = datetime(2026, 3, 28, 12, 0, tzinfo=timezone.utc)
+    # 09:00 in Berlin is 08:00 UTC in winter, 07:00 UTC once summer time starts (29 March).
+    assert berlin.next_time(before_dst).astimezone(timezone.utc) == datetime(
+        2026, 3, 29, 7, 0, tzinfo=timezone.utc
+    )
+    assert parse_periodic_expression("cron@0 9 * * *").next_time(before_dst) == datetime(
+        2026, 3, 29, 9, 0, tzinfo=timezone.utc
+    )
+
+
+def test_unknown_time_zone_is_refused() -> None:
+    import pytest
+
+    from ai_flow.model.errors import WorkflowDefinitionError
+    from ai_flow.model.periodic_expression import parse_periodic_expression
+
+    with pytest.raises(WorkflowDefinitionError, match="unknown time zone 'Mars/Base'"):
+        parse_periodic_expression("cron@0 9 * * *@Mars/Base")
