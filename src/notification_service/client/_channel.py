@@ -61,12 +61,12 @@ class FailoverChannel:
             return self._stub, self.current_uri
 
     def rotate(self, failed_uri: str) -> None:
-        """Move off `failed_uri`, learning HA members first if the list has only one."""
+        """Move off `failed_uri` to the next server in the list."""
         with self._lock:
             if self.current_uri != failed_uri:
                 return  # another thread already moved on
-            if self._channel is not None:
-                self._channel.close()
+            # Not closed here: another thread may be starting a call on it right now
+            # (a closed channel raises ValueError). gRPC closes it once unreferenced.
             self._channel, self._stub = None, None
             self._index = (self._index + 1) % len(self._uris)
 

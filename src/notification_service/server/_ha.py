@@ -37,7 +37,10 @@ class HaMembership:
         request = pb.NotifyNewEventsRequest(offset=offset)
         for stub in stubs:
             # Fire and forget: the peer's poller is the fallback when a hint is lost.
-            stub.NotifyNewEvents.future(request, timeout=1.0)
+            try:
+                stub.NotifyNewEvents.future(request, timeout=1.0)
+            except ValueError:
+                pass  # the peer left and its channel was closed meanwhile
 
     def stop(self) -> None:
         self._stopped.set()

@@ -107,7 +107,10 @@ class GroupCommitWriter:
             for _, done in batch:
                 _call(done, None, exc)
             return
-        self._on_commit(max(e.offset for e in stored))  # type: ignore[type-var]
+        try:
+            self._on_commit(max(e.offset for e in stored))  # type: ignore[type-var]
+        except Exception:  # noqa: BLE001 - committed: the senders must hear so regardless
+            log.exception("post-commit notification failed")
         if len(batch) == 1:
             _call(batch[0][1], stored, None)
             return
