@@ -107,7 +107,12 @@ class _Batch:
         """Running executions with their workflow name and snapshot: by id or namespace."""
         if key not in self._running:
             query = (
-                select(WorkflowExecutionRow, WorkflowRow.name, WorkflowSnapshotRow)
+                select(
+                    WorkflowExecutionRow,
+                    WorkflowRow.name,
+                    WorkflowSnapshotRow,
+                    WorkflowRow.is_enabled,
+                )
                 .join(WorkflowRow, WorkflowRow.id == WorkflowExecutionRow.workflow_id)
                 .join(
                     WorkflowSnapshotRow,
@@ -142,8 +147,9 @@ class EventProcessor:
         changed = None
         if parse_task_status_event_key(event.key) is not None:
             changed = self._apply_status(batch, event)
-        for execution, workflow in self._targets(batch, event):
-            acted = self._evaluate(batch, execution, workflow, event)
+        for execution, workflow, enabled in self._targets(batch, event):
+            # A disabled workflow schedules nothing new; its runs still finish and count.
+            acted = enabled and self._evaluate(batch, execution, workflow, event)
             if acted or execution.id == changed:
                 refresh_workflow_status(batch.session, execution, workflow)
             result.touched_executions.add(execution.id)
@@ -182,19 +188,21 @@ class EventProcessor:
         batch.tasks_changed(row.workflow_execution_id)
         return row.workflow_execution_id
 
-    def _targets(self, batch: _Batch, event: Event) -> list[tuple[WorkflowExecutionRow, Workflow]]:
+    def _targets(
+        self, batch: _Batch, event: Event
+    ) -> list[tuple[WorkflowExecutionRow, Workflow, bool]]:
         """Running executions the event concerns: its own, or all in its namespace."""
         own = execution_id_of(event)
         rows = batch.running(own if own is not None else (event.namespace or "default"))
         targets = []
-        for execution, name, snapshot in rows:
+        for execution, name, snapshot, enabled in rows:
             try:
                 workflow = self._snapshots.workflow(snapshot, name)
             except Exception:  # noqa: BLE001 - a broken snapshot must not stop scheduling
                 log.exception("cannot load snapshot %s of workflow %s", snapshot.id, name)
                 continue
             if own is not None or workflow.rules_expecting(event.key):
-                targets.append((execution, workflow))
+                targets.append((execution, workflow, enabled))
         return targets
 
     def _evaluate(

@@ -30,12 +30,12 @@ def retry_if_allowed(
 ) -> bool:
     """Retry the failed try `row` if its operator allows; True if it was retried.
 
-    `running` holds the (execution, workflow name, snapshot) rows of the task's
+    `running` holds the (execution, workflow name, snapshot, enabled) rows of the task's
     execution if it is RUNNING: a stopped execution or a task being stopped is not retried.
     """
     if row.status == TaskStatus.STOPPING.value or not running:
         return False
-    execution, name, snapshot = running[0]
+    execution, name, snapshot, _enabled = running[0]
     if execution.status != WorkflowStatus.RUNNING.value:
         return False
     try:

@@ -188,8 +188,10 @@ class TimerLoop:
         execution = session.get(WorkflowExecutionRow, row.workflow_execution_id)
         if execution.status != WorkflowStatus.RUNNING.value:
             return False
-        # START semantics: skipped while the previous run is alive (no overlap).
-        start_task(session, execution.id, row.task_name, ExecutionType.PERIODIC)
+        # START semantics: skipped while the previous run is alive (no overlap); a
+        # disabled workflow lets the fire pass without a run.
+        if session.get(WorkflowRow, execution.workflow_id).is_enabled:
+            start_task(session, execution.id, row.task_name, ExecutionType.PERIODIC)
         following = schedules.next_fire_from(row.expression, row.next_fire_time, now)
         task_schedules.record_task_fire(session, row, row.next_fire_time, following)
         return True

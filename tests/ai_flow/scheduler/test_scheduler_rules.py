@@ -256,3 +256,20 @@ def test_workflow_execution_status_follows_its_tasks(servers: Servers) -> None:
     servers.wait_scheduled()
     assert ops.get_workflow_execution(stopped).status == "STOPPED"
     assert "second" not in servers.statuses(stopped)
+
+
+def test_a_disabled_workflow_schedules_nothing_new_but_its_runs_finish(servers: Servers) -> None:
+    execution_id = servers.run(EVENT_ACTIONS, "actions")
+    servers.wait_tasks(execution_id, {"sleeper": ["RUNNING"]})
+    ops.disable_workflow("actions")
+    servers.client.send_event("restart", "now")
+    servers.wait_scheduled()
+    assert servers.statuses(execution_id) == {"sleeper": ["RUNNING"]}  # no RESTART
+
+    ops.enable_workflow("actions")
+    servers.client.send_event("restart", "again")
+    servers.wait_tasks(execution_id, {"sleeper": ["STOPPED", "RUNNING"]})
+    ops.disable_workflow("actions")
+    ops.stop_task_execution(execution_id, "sleeper")  # a user's request still works
+    servers.wait_tasks(execution_id, {"sleeper": ["STOPPED", "STOPPED"]})
+    servers.wait_execution(execution_id, "SUCCESS")  # its runs still finish and count
