@@ -57,12 +57,18 @@ class ListenerThread(threading.Thread):
             except grpc.RpcError as err:
                 if self._stopping.is_set() or err.code() == grpc.StatusCode.CANCELLED:
                     return
-                if err.code() not in RETRYABLE:
+                if err.code() == grpc.StatusCode.INVALID_ARGUMENT:
                     log.error("listener stopped: %s", err.details())
                     return
-                self._channel.rotate(uri)
+                if err.code() in RETRYABLE:
+                    self._channel.rotate(uri)
+                else:
+                    # A server-side failure (e.g. its database): a listener such as the
+                    # scheduler's must not go quiet for good, so keep trying.
+                    log.error("listen stream failed (%s); retrying", err.details())
+                    delay = max(delay, 1.0)
                 self._stopping.wait(delay)
-                delay = min(delay * 2, 1.0)
+                delay = min(delay * 2, 5.0 if err.code() not in RETRYABLE else 1.0)
 
     def _deliver(self, events: list[Event]) -> None:
         try:
