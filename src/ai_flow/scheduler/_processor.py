@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,19 +29,13 @@ from ai_flow.scheduler._context import RuleContext
 from ai_flow.scheduler._evaluator import ConditionError, GuardedEvaluator
 from ai_flow.scheduler._retries import retry_if_allowed
 from ai_flow.scheduler._snapshots import SnapshotStore
-from ai_flow.scheduler._triggers import fire_triggers
+from ai_flow.scheduler._triggers import BatchTriggers, fire_triggers
 from notification_service.model import Event
 
 log = logging.getLogger(__name__)
 
 ERROR_STATE = "__error__"
 _FINISHED_TASK = frozenset(s.value for s in TASK_FINISHED_STATUSES)
-
-
-@dataclass
-class BatchResult:
-    events: int = 0
-    touched_executions: set[int] = field(default_factory=set)
 
 
 def execution_id_of(event: Event) -> int | None:
@@ -69,6 +62,11 @@ class _Batch:
         self._dirty: dict[tuple[int, str], set[str]] = {}
         self._statuses: dict[int, dict[str, str]] = {}
         self._running: dict[str | int, list] = {}
+        self.triggers = BatchTriggers(session)
+
+    def forget_running(self, namespace: str) -> None:
+        """Drop the cached running executions of `namespace` (one was just started)."""
+        self._running.pop(namespace, None)
 
     def statuses(self, execution_id: int) -> dict[str, str]:
         if execution_id not in self._statuses:
@@ -134,16 +132,13 @@ class EventProcessor:
         self._snapshots = snapshots
         self._evaluator = evaluator
 
-    def process(self, session: Session, events: list[Event]) -> BatchResult:
-        result = BatchResult()
+    def process(self, session: Session, events: list[Event]) -> None:
         batch = _Batch(session)
         for event in events:
-            result.events += 1
-            self._process_one(batch, event, result)
+            self._process_one(batch, event)
         batch.flush()
-        return result
 
-    def _process_one(self, batch: _Batch, event: Event, result: BatchResult) -> None:
+    def _process_one(self, batch: _Batch, event: Event) -> None:
         changed = None
         if parse_task_status_event_key(event.key) is not None:
             changed = self._apply_status(batch, event)
@@ -152,8 +147,12 @@ class EventProcessor:
             acted = enabled and self._evaluate(batch, execution, workflow, event)
             if acted or execution.id == changed:
                 refresh_workflow_status(batch.session, execution, workflow)
-            result.touched_executions.add(execution.id)
-        fire_triggers(self._snapshots, self._evaluator, batch, event, result)
+        fire_triggers(self._snapshots, self._evaluator, batch.triggers, event)
+        if batch.triggers.started:
+            # Later events of this batch must see the new executions, as one batch later.
+            for namespace in batch.triggers.started:
+                batch.forget_running(namespace)
+            batch.triggers.started.clear()
 
     def _apply_status(self, batch: _Batch, event: Event) -> int | None:
         """Record a task's reported status; returns its execution id if it changed.

@@ -54,7 +54,6 @@ class Scheduler:
         self._client: NotificationClient | None = None
         self._thread = threading.Thread(target=self._run, name="af-scheduler", daemon=True)
         self.committed_offset = 0
-        self.processed_events = 0
 
     def start(self) -> None:
         with read_session(self._factory) as session:
@@ -102,7 +101,6 @@ class Scheduler:
                         self._processor.process(session, todo)
                         offsets.set_offset(session, todo[-1].offset)
                 self.committed_offset = max(stored, batch[-1].offset)
-                self.processed_events += len(batch)
                 self._on_committed()
                 return
             except Exception:  # noqa: BLE001 - retry: skipping would lose the batch

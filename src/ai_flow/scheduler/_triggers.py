@@ -10,7 +10,6 @@ event's own context (the execution that sent it) does not matter to triggers.
 from __future__ import annotations
 
 import logging
-import weakref
 from typing import Any
 
 from sqlalchemy import select
@@ -39,13 +38,15 @@ ERROR_STATE = "__error__"
 _NO_STATUS: dict[str, str] = {}  # a trigger has no execution, so no task statuses
 
 
-class _BatchTriggers:
-    """Active triggers per namespace and their states, read once per batch."""
+class BatchTriggers:
+    """Active triggers per namespace and their states, read once per batch; `started`
+    names the namespaces where a trigger started an execution."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
         self._active: dict[str, list[Any]] = {}
         self._states: dict[int, dict[str, Any]] = {}
+        self.started: set[str] = set()
 
     def active(self, namespace: str) -> list[Any]:
         if namespace not in self._active:
@@ -86,17 +87,10 @@ class _BatchTriggers:
             self.put(trigger_id, {ERROR_STATE: message}, {ERROR_STATE})
 
 
-# One _BatchTriggers per processor batch; dropped with the batch.
-_batches: weakref.WeakKeyDictionary[Any, _BatchTriggers] = weakref.WeakKeyDictionary()
-
-
 def fire_triggers(
-    snapshots: SnapshotStore, evaluator: GuardedEvaluator, batch: Any, event: Event, result: Any
+    snapshots: SnapshotStore, evaluator: GuardedEvaluator, cache: BatchTriggers, event: Event
 ) -> None:
-    """Evaluate the triggers concerned by `event` in `batch` (a processor _Batch)."""
-    cache = _batches.get(batch)
-    if cache is None:
-        cache = _batches[batch] = _BatchTriggers(batch.session)
+    """Evaluate the triggers concerned by `event`, with the batch's trigger cache."""
     namespace = event.namespace or "default"
     for trigger, wf, snapshot in cache.active(namespace):
         label = f"{wf.namespace}.{wf.name}"
@@ -119,18 +113,16 @@ def fire_triggers(
         if context.changed:
             cache.put(trigger.id, context.states, context.changed)
         if met:
-            _start(snapshots, cache, batch, trigger, wf, snapshot, event, result)
+            _start(snapshots, cache, trigger, wf, snapshot, event)
 
 
 def _start(
     snapshots: SnapshotStore,
-    cache: _BatchTriggers,
-    batch: Any,
+    cache: BatchTriggers,
     trigger: WorkflowTriggerRow,
     wf: WorkflowRow,
     snapshot: WorkflowSnapshotRow,
     event: Event,
-    result: Any,
 ) -> None:
     try:
         workflow = snapshots.workflow(snapshot, wf.name)
@@ -142,7 +134,7 @@ def _start(
         cache.session, wf.id, snapshot.id, workflow, ExecutionType.EVENT, event_offset=event.offset
     )
     execution.trigger_info = {"trigger_id": trigger.id, "event_key": event.key}
-    result.touched_executions.add(execution.id)
+    cache.started.add(wf.namespace)
     log.info(
         "trigger %s started execution %s of %s.%s on event %s",
         trigger.id,
@@ -151,5 +143,3 @@ def _start(
         wf.name,
         event.offset,
     )
-    # Later events of this batch must see the new execution, as they would one batch later.
-    batch._running.pop(wf.namespace, None)  # noqa: SLF001
