@@ -44,7 +44,8 @@ sql_alchemy_max_overflow: 10
 notification_server_uri: 127.0.0.1:50052
 # timeout in seconds to wait for the notification server when the AIFlow server starts
 wait_for_server_started_timeout: 5.0
-# task executor, options: local (kubernetes is not supported yet)
+# task executor: local, or package.module:Class of a TaskExecutor (kubernetes is not
+# supported yet)
 task_executor: Local
 # the interval in seconds that the task executor check the heartbeat of task executions
 task_executor_heartbeat_check_interval: 10
@@ -54,6 +55,12 @@ task_heartbeat_timeout: 60
 task_heartbeat_interval: 10
 # num of workers of local task executor
 local_executor_parallelism: 10
+# seconds a task may take to stop before it is killed (operators may set stop_timeout)
+task_stop_timeout: 10
+# seconds a user condition may run before it is abandoned (recorded in __error__)
+condition_timeout: 5
+# evaluator processes kept for user conditions, one per workflow snapshot
+evaluator_pool_size: 8
 # kubernetes task executor config (accepted and ignored until kubernetes is supported)
 # k8s_executor_config:
 #   pod_template_file:
@@ -116,6 +123,9 @@ class AIFlowServerSettings(BaseModel):
     task_heartbeat_interval: int = Field(10, gt=0)
     task_heartbeat_timeout: int = Field(60, gt=0)
     local_executor_parallelism: int = Field(10, gt=0)
+    task_stop_timeout: float = Field(10.0, gt=0)
+    condition_timeout: float = Field(5.0, gt=0)
+    evaluator_pool_size: int = Field(8, gt=0)
     # Accepted so spec-style files load; ignored until a kubernetes executor exists.
     k8s_executor_config: dict[str, Any] | None = None
 
@@ -128,12 +138,14 @@ class AIFlowServerSettings(BaseModel):
     @field_validator("task_executor")
     @classmethod
     def _check_executor(cls, value: str) -> str:
-        kind = value.strip().lower()
-        if kind == "local":
+        kind = value.strip()
+        if kind.lower() == "local":
             return "Local"
-        if kind == "kubernetes":
-            raise ValueError("task executor 'kubernetes' is not supported; use 'local'")
-        raise ValueError(f"unknown task executor '{value}'; use 'local'")
+        if kind.lower() == "kubernetes":
+            raise ValueError("task executor 'kubernetes' is not supported yet; use 'local'")
+        if re.fullmatch(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*", kind):
+            return kind  # a TaskExecutor class, imported when the server starts
+        raise ValueError(f"unknown task executor '{value}'; use 'local' or 'package.module:Class'")
 
     @property
     def history_retention_delta(self) -> timedelta:

@@ -97,6 +97,7 @@ class Servers:
         values: dict[str, Any] = {
             "host": "127.0.0.1",
             "rpc_port": 0,
+            "internal_rpc_port": 0,
             "metadata_backend_uri": self.metadata_uri,
             "notification_server_uri": self.ns_uri,
             "task_heartbeat_interval": 1,
@@ -104,13 +105,9 @@ class Servers:
         values.update(overrides)
         return AIFlowServerSettings(**values)
 
-    def start_aiflow(
-        self, condition_timeout: float | None = None, **overrides: Any
-    ) -> AIFlowServer:
+    def start_aiflow(self, **overrides: Any) -> AIFlowServer:
         server = AIFlowServer(self.settings(**overrides), self.home)
-        server.runner._check_interval = 0.3  # notice dead tasks quickly
-        if condition_timeout is not None:
-            server.scheduler._processor._evaluator.timeout = condition_timeout
+        server.runner.check_interval = 0.3  # notice dead tasks quickly
         port = server.start()
         ops.set_server_address(f"localhost:{port}")
         self.aiflow = server

@@ -14,6 +14,7 @@ from ai_flow import __version__  # noqa: E402
 from ai_flow.cli._config import config_group  # noqa: E402
 from ai_flow.cli._db import db_group  # noqa: E402
 from ai_flow.cli._namespace import namespace_group  # noqa: E402
+from ai_flow.cli._scheduler import scheduler_group  # noqa: E402
 from ai_flow.cli._server import server_group  # noqa: E402
 from ai_flow.cli._snapshot import snapshot_group  # noqa: E402
 from ai_flow.cli._standalone import standalone_group  # noqa: E402
@@ -108,6 +109,7 @@ for _command in (
     workflow_schedule_group,
     workflow_trigger_group,
     snapshot_group,
+    scheduler_group,
 ):
     cli.add_command(_command)
 

@@ -18,8 +18,8 @@ COLUMNS = [
     "begin_date",
     "end_date",
 ]
-# JSON/YAML add the failure reason, which is too wide for a table.
-DATA_COLUMNS = [*COLUMNS, "error"]
+# JSON/YAML add the failure reason (too wide for a table) and where the try runs.
+DATA_COLUMNS = [*COLUMNS, "error", "host", "pid", "stop_reason"]
 
 
 @click.group("task-execution")

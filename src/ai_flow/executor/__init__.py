@@ -1,32 +1,49 @@
-"""Task executors: run task executions as processes (plug-in package)."""
+"""Task executors: how the AIFlow server gets task tries run (plug-in package).
+
+`task_executor` in aiflow_server.yaml selects the backend: ``local``, or
+``package.module:Class`` naming a TaskExecutor subclass (built with the same keyword
+arguments as the local one).
+"""
 
 from __future__ import annotations
 
 import importlib
 from typing import Any
 
-from ai_flow.executor._interface import TaskExecutor
-from ai_flow.executor._local import LocalTaskLauncher
-from ai_flow.executor._paths import TaskPaths, make_task_spec, task_paths
+from ai_flow.executor._interface import HandleState, TaskExecutor
+from ai_flow.executor._local import LocalTaskExecutor
+from ai_flow.executor._memory import MemoryTaskExecutor
 
 __all__ = [
-    "LocalTaskLauncher",
+    "ExecutorError",
+    "HandleState",
+    "LocalTaskExecutor",
+    "MemoryTaskExecutor",
     "TaskExecutor",
-    "TaskPaths",
     "create_task_executor",
-    "make_task_spec",
-    "task_paths",
 ]
+
+BUILTIN = {"local": LocalTaskExecutor}
+
+
+class ExecutorError(Exception):
+    """The configured executor cannot be created; str() is one line for the user."""
 
 
 def create_task_executor(kind: str, **kwargs: Any) -> TaskExecutor:
     """``local``, or ``package.module:ClassName`` of a TaskExecutor subclass."""
-    if kind == "local":
-        return LocalTaskLauncher(**kwargs)
+    builtin = BUILTIN.get(kind.strip().lower())
+    if builtin is not None:
+        return builtin(**kwargs)
     module_name, _, class_name = kind.partition(":")
     if not class_name:
-        raise ValueError(f"unknown task executor {kind!r}: use 'local' or 'module:Class'")
-    cls = getattr(importlib.import_module(module_name), class_name)
+        raise ExecutorError(
+            f"unknown task_executor {kind!r}: use 'local' or 'package.module:Class'"
+        )
+    try:
+        cls = getattr(importlib.import_module(module_name), class_name)
+    except (ImportError, AttributeError) as exc:
+        raise ExecutorError(f"task_executor {kind!r} cannot be imported: {exc}") from None
     if not (isinstance(cls, type) and issubclass(cls, TaskExecutor)):
-        raise TypeError(f"{kind} is not a TaskExecutor")
+        raise ExecutorError(f"task_executor {kind!r} is not a TaskExecutor subclass")
     return cls(**kwargs)

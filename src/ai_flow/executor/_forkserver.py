@@ -2,7 +2,8 @@
 instead of paying ~130 ms of interpreter start-up and imports.
 
 Protocol on the server's stdin/stdout, one JSON document per line:
-request `{"spec": path, "env": {...}, "cwd": dir, "log": path}`, reply `{"pid": n}`.
+request `{"argv": [...], "env": {...}, "cwd": dir, "log": path}` (the runtime's
+arguments), reply `{"pid": n}`.
 The server exits when its stdin closes (the AIFlow server died or stopped); the tasks
 it forked run in their own sessions and are unaffected.
 """
@@ -22,7 +23,7 @@ log = logging.getLogger(__name__)
 
 # What every task needs; imported once here so forked children start warm.
 PRELOAD = (
-    "ai_flow.runtime",
+    "ai_flow.runtime._run",
     "ai_flow.model.workflow",
     "ai_flow.operators.bash",
     "ai_flow.operators.python",
@@ -47,8 +48,8 @@ class ForkServer:
         with self._lock:
             self._ensure()
 
-    def spawn(self, spec_path: str, env: Mapping[str, str], cwd: str, log_path: str) -> int:
-        request = json.dumps({"spec": spec_path, "env": dict(env), "cwd": cwd, "log": log_path})
+    def spawn(self, argv: list[str], env: Mapping[str, str], cwd: str, log_path: str) -> int:
+        request = json.dumps({"argv": argv, "env": dict(env), "cwd": cwd, "log": log_path})
         with self._lock:
             for attempt in range(2):
                 proc = self._ensure()
@@ -110,7 +111,7 @@ def _child(request: dict) -> None:
     try:
         from ai_flow.runtime.__main__ import main
 
-        code = main([request["spec"]])
+        code = main(request["argv"])
     finally:
         sys.stdout.flush()
         sys.stderr.flush()

@@ -133,6 +133,14 @@ class TaskExecutionRow(Base):
     host: Mapped[str | None] = mapped_column(String(255))
     last_heartbeat: Mapped[int | None] = mapped_column(BigInteger)
     error: Mapped[str | None] = mapped_column(LongText)
+    # The try a task runtime claimed (once per try), its claim token and start time.
+    claimed_try: Mapped[int | None] = mapped_column(Integer)
+    claim_token: Mapped[str | None] = mapped_column(String(64))
+    try_start_time: Mapped[int | None] = mapped_column(BigInteger)
+    # The executor's opaque handle of the process that runs (or ran) try `handle_try`.
+    handle: Mapped[str | None] = mapped_column(LongText)
+    handle_try: Mapped[int | None] = mapped_column(Integer)
+    stop_reason: Mapped[str | None] = mapped_column(String(16))
 
     __table_args__ = (
         # Also the index for listing a workflow execution's task executions.
@@ -239,8 +247,26 @@ class TaskCommandRow(Base):
     done_time: Mapped[int | None] = mapped_column(BigInteger)
     # Not to be executed before this time (a retry's backoff); NULL means at once.
     not_before: Mapped[int | None] = mapped_column(BigInteger)
+    # Why a STOP was asked for (ai_flow.model.stop_reason.StopReason).
+    reason: Mapped[str | None] = mapped_column(String(16))
 
     __table_args__ = (
         Index("ix_af_task_command_done", "done", "id"),
         Index("ix_af_task_command_te", "task_execution_id"),
     )
+
+
+class SchedulerErrorRow(Base):
+    """An event the scheduler could not process; it was skipped, recorded here."""
+
+    __tablename__ = "af_scheduler_error"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    event_offset: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    event_key: Mapped[str] = mapped_column(String(1024), nullable=False)
+    namespace: Mapped[str | None] = mapped_column(String(255))
+    workflow_execution_id: Mapped[int | None] = mapped_column(BigInteger)
+    error: Mapped[str] = mapped_column(LongText, nullable=False)
+    create_time: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+    __table_args__ = (UniqueConstraint("event_offset", name="uq_af_scheduler_error_offset"),)

@@ -18,8 +18,10 @@ def add_command(
     task_execution_id: int,
     action: TaskAction | str,
     not_before: int | None = None,
+    reason: str | None = None,
 ) -> TaskCommandRow:
-    """Queue a command; `not_before` (epoch ms) delays it, e.g. a retry's backoff."""
+    """Queue a command; `not_before` (epoch ms) delays it, e.g. a retry's backoff;
+    `reason` says why a STOP was asked for."""
     get_task_execution(session, task_execution_id)
     row = TaskCommandRow(
         task_execution_id=task_execution_id,
@@ -27,6 +29,7 @@ def add_command(
         create_time=now_ms(),
         done=False,
         not_before=not_before,
+        reason=reason,
     )
     session.add(row)
     session.flush()
@@ -54,6 +57,11 @@ def next_delayed_time(session: Session, now: int) -> int | None:
         .limit(1)
     )
     return session.scalar(stmt)
+
+
+def has_pending(session: Session) -> bool:
+    stmt = select(TaskCommandRow.id).where(TaskCommandRow.done.is_(False)).limit(1)
+    return session.scalar(stmt) is not None
 
 
 def mark_done(session: Session, command_id: int) -> TaskCommandRow:

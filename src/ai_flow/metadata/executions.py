@@ -8,16 +8,25 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from ai_flow.metadata._tables import TaskExecutionRow, WorkflowExecutionRow
+from ai_flow.metadata._tables import (
+    TaskExecutionRow,
+    WorkflowExecutionRow,
+    WorkflowRow,
+    WorkflowSnapshotRow,
+)
 from ai_flow.metadata._util import enum_value, page
 from ai_flow.metadata.errors import ConflictError, NotFoundError
 from ai_flow.metadata.snapshots import get_snapshot
 from ai_flow.model.execution_type import ExecutionType
-from ai_flow.model.status import TASK_FINISHED_STATUSES, WorkflowStatus
+from ai_flow.model.status import (
+    TASK_FINISHED,
+    WORKFLOW_FINISHED,
+    WORKFLOW_UNFINISHED,
+    WorkflowStatus,
+)
 from notification_service.util.clock import now_ms
 
-FINISHED_STATUSES = tuple(s.value for s in WorkflowStatus if s.is_finished)
-TASK_FINISHED = tuple(s.value for s in TASK_FINISHED_STATUSES)
+FINISHED_STATUSES = WORKFLOW_FINISHED
 
 
 def create_execution(
@@ -57,17 +66,6 @@ def get_execution(session: Session, execution_id: int) -> WorkflowExecutionRow:
     return row
 
 
-def find_execution_by_event(
-    session: Session, workflow_id: int, event_offset: int
-) -> WorkflowExecutionRow | None:
-    """The execution of the workflow that event `event_offset` started (dedup on replay)."""
-    stmt = select(WorkflowExecutionRow).where(
-        WorkflowExecutionRow.workflow_id == workflow_id,
-        WorkflowExecutionRow.event_offset == event_offset,
-    )
-    return session.scalars(stmt.limit(1)).first()
-
-
 def list_executions(
     session: Session,
     workflow_id: int,
@@ -82,6 +80,34 @@ def list_executions(
         stmt = stmt.where(WorkflowExecutionRow.status.in_(values))
     stmt = stmt.order_by(WorkflowExecutionRow.id.desc())
     return list(session.scalars(page(stmt, limit, offset)))
+
+
+def list_unfinished(session: Session, workflow_id: int) -> list[WorkflowExecutionRow]:
+    stmt = select(WorkflowExecutionRow).where(
+        WorkflowExecutionRow.workflow_id == workflow_id,
+        WorkflowExecutionRow.status.in_(WORKFLOW_UNFINISHED),
+    )
+    return list(session.scalars(stmt.order_by(WorkflowExecutionRow.id)))
+
+
+def list_running(
+    session: Session, *, namespace: str | None = None, execution_id: int | None = None
+) -> list[tuple[WorkflowExecutionRow, WorkflowRow, WorkflowSnapshotRow]]:
+    """RUNNING executions with their workflow and snapshot: one by id, or all of a
+    namespace."""
+    stmt = (
+        select(WorkflowExecutionRow, WorkflowRow, WorkflowSnapshotRow)
+        .join(WorkflowRow, WorkflowRow.id == WorkflowExecutionRow.workflow_id)
+        .join(WorkflowSnapshotRow, WorkflowSnapshotRow.id == WorkflowExecutionRow.snapshot_id)
+        .where(WorkflowExecutionRow.status == WorkflowStatus.RUNNING.value)
+    )
+    if execution_id is not None:
+        stmt = stmt.where(WorkflowExecutionRow.id == execution_id)
+    if namespace is not None:
+        stmt = stmt.where(WorkflowRow.namespace == namespace)
+    return [
+        (ex, wf, snap) for ex, wf, snap in session.execute(stmt.order_by(WorkflowExecutionRow.id))
+    ]
 
 
 def count_unfinished(session: Session, workflow_id: int) -> int:

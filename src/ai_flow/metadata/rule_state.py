@@ -42,6 +42,16 @@ def get_state(
     return default if row is None else row.value
 
 
+def scope_states(
+    session: Session, scope: str, *, execution_id: int | None = None, trigger_id: int | None = None
+) -> dict[str, Any]:
+    """Every value of `scope` (a rule of an execution, or a trigger) by name."""
+    stmt = select(RuleStateRow.name, RuleStateRow.value).where(
+        _owner(execution_id, trigger_id), RuleStateRow.scope == scope
+    )
+    return {name: value for name, value in session.execute(stmt)}
+
+
 def put_state(
     session: Session,
     scope: str,

@@ -62,22 +62,6 @@ def get_snapshot(session: Session, snapshot_id: int) -> WorkflowSnapshotRow:
     return row
 
 
-def find_snapshot_by_signature(
-    session: Session, workflow_id: int, signature: str
-) -> WorkflowSnapshotRow | None:
-    """The newest snapshot of the workflow with this signature (re-uploads reuse it)."""
-    stmt = (
-        select(WorkflowSnapshotRow)
-        .where(
-            WorkflowSnapshotRow.workflow_id == workflow_id,
-            WorkflowSnapshotRow.signature == signature,
-        )
-        .order_by(WorkflowSnapshotRow.id.desc())
-        .limit(1)
-    )
-    return session.scalars(stmt).first()
-
-
 def list_snapshots(
     session: Session, workflow_id: int, limit: int | None = None, offset: int | None = None
 ) -> list[WorkflowSnapshotRow]:

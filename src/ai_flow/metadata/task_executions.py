@@ -8,14 +8,18 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ai_flow.metadata._tables import TaskExecutionRow, WorkflowExecutionRow
+from ai_flow.metadata._tables import (
+    TaskExecutionRow,
+    WorkflowExecutionRow,
+    WorkflowRow,
+    WorkflowSnapshotRow,
+)
 from ai_flow.metadata._util import enum_value, page
 from ai_flow.metadata.errors import AlreadyExistsError, NotFoundError
 from ai_flow.model.execution_type import ExecutionType
-from ai_flow.model.status import TASK_FINISHED_STATUSES, TaskStatus
+from ai_flow.model.status import TASK_FINISHED, TaskStatus
+from ai_flow.model.stop_reason import StopReason
 from notification_service.util.clock import now_ms
-
-FINISHED_STATUSES = tuple(s.value for s in TASK_FINISHED_STATUSES)
 
 
 def create_task_execution(
@@ -69,21 +73,17 @@ def get_task_execution(session: Session, task_execution_id: int) -> TaskExecutio
     return row
 
 
-def get_task_execution_by_key(
-    session: Session, workflow_execution_id: int, task_name: str, sequence_number: int
-) -> TaskExecutionRow:
-    row = session.scalars(
-        select(TaskExecutionRow).where(
-            TaskExecutionRow.workflow_execution_id == workflow_execution_id,
-            TaskExecutionRow.task_name == task_name,
-            TaskExecutionRow.sequence_number == sequence_number,
-        )
-    ).one_or_none()
-    if row is None:
-        raise NotFoundError(
-            f"task execution {workflow_execution_id}/{task_name}/{sequence_number} does not exist"
-        )
-    return row
+def get_with_context(
+    session: Session, task_execution_id: int
+) -> tuple[TaskExecutionRow, WorkflowExecutionRow, WorkflowRow, WorkflowSnapshotRow]:
+    """The task execution with its workflow execution, workflow and snapshot."""
+    te = get_task_execution(session, task_execution_id)
+    execution = session.get(WorkflowExecutionRow, te.workflow_execution_id)
+    assert execution is not None  # foreign key
+    workflow = session.get(WorkflowRow, execution.workflow_id)
+    snapshot = session.get(WorkflowSnapshotRow, execution.snapshot_id)
+    assert workflow is not None and snapshot is not None  # foreign keys
+    return te, execution, workflow, snapshot
 
 
 def latest_task_execution(
@@ -118,18 +118,6 @@ def list_task_executions(
     return list(session.scalars(page(stmt.order_by(TaskExecutionRow.id), limit, offset)))
 
 
-def list_task_executions_by_status(
-    session: Session,
-    statuses: Iterable[TaskStatus | str],
-    limit: int | None = None,
-    offset: int | None = None,
-) -> list[TaskExecutionRow]:
-    """Across all workflow executions, e.g. RUNNING ones for the heartbeat check."""
-    values = [enum_value(TaskStatus, s) for s in statuses]
-    stmt = select(TaskExecutionRow).where(TaskExecutionRow.status.in_(values))
-    return list(session.scalars(page(stmt.order_by(TaskExecutionRow.id), limit, offset)))
-
-
 def update_task_status(
     session: Session, task_execution_id: int, status: TaskStatus | str, error: str | None = None
 ) -> TaskExecutionRow:
@@ -139,7 +127,7 @@ def update_task_status(
     now = now_ms()
     if row.status == TaskStatus.RUNNING.value and row.begin_date is None:
         row.begin_date = now
-    if row.status in FINISHED_STATUSES and row.end_date is None:
+    if row.status in TASK_FINISHED and row.end_date is None:
         row.end_date = now
     if error is not None:
         row.error = error
@@ -147,27 +135,111 @@ def update_task_status(
     return row
 
 
-def start_retry(session: Session, task_execution_id: int) -> TaskExecutionRow:
-    """The failed try becomes RETRYING with the next try number; the process of the
-    failed try is forgotten so stopping before the retry launches reports at once."""
+def start_retry(
+    session: Session, task_execution_id: int, error: str | None = None
+) -> TaskExecutionRow:
+    """The failed try becomes RETRYING with the next try number. The failed try's
+    handle stays (with its `handle_try`) until the next try is launched: the new try
+    must not start while the old one's process still runs."""
     row = get_task_execution(session, task_execution_id)
     row.status = TaskStatus.RETRYING.value
     row.try_number += 1
-    row.pid = row.host = None
+    if error:
+        row.error = error
     session.flush()
     return row
 
 
-def set_task_process(
-    session: Session, task_execution_id: int, pid: int | None, host: str | None
+def set_stopping(
+    session: Session, task_execution_id: int, reason: StopReason | str
 ) -> TaskExecutionRow:
-    """Record where the executor launched the task (also its first heartbeat)."""
     row = get_task_execution(session, task_execution_id)
-    row.pid, row.host, row.last_heartbeat = pid, host, now_ms()
+    row.status = TaskStatus.STOPPING.value
+    row.stop_reason = enum_value(StopReason, reason)
     session.flush()
     return row
 
 
-def heartbeat(session: Session, task_execution_id: int) -> None:
-    get_task_execution(session, task_execution_id).last_heartbeat = now_ms()
+def latest_statuses(session: Session, workflow_execution_id: int) -> dict[str, str]:
+    """task name -> status of its latest run in the execution."""
+    rows = session.execute(
+        select(TaskExecutionRow.task_name, TaskExecutionRow.status)
+        .where(TaskExecutionRow.workflow_execution_id == workflow_execution_id)
+        .order_by(TaskExecutionRow.sequence_number)
+    )
+    return {name: status for name, status in rows}
+
+
+def latest_sequence_numbers(session: Session, workflow_execution_id: int) -> dict[str, int]:
+    """task name -> sequence number of its latest run in the execution."""
+    rows = session.execute(
+        select(TaskExecutionRow.task_name, func.max(TaskExecutionRow.sequence_number))
+        .where(TaskExecutionRow.workflow_execution_id == workflow_execution_id)
+        .group_by(TaskExecutionRow.task_name)
+    )
+    return {name: int(seq) for name, seq in rows}
+
+
+def get_many(session: Session, task_execution_ids: Iterable[int]) -> dict[int, TaskExecutionRow]:
+    ids = sorted(set(task_execution_ids))
+    if not ids:
+        return {}
+    rows = session.scalars(select(TaskExecutionRow).where(TaskExecutionRow.id.in_(ids)))
+    return {r.id: r for r in rows}
+
+
+def lock_task_execution(session: Session, task_execution_id: int) -> TaskExecutionRow:
+    """The row, locked until the transaction ends (PostgreSQL/MySQL; SQLite's write
+    transaction already excludes other writers)."""
+    row = session.scalars(
+        select(TaskExecutionRow).where(TaskExecutionRow.id == task_execution_id).with_for_update()
+    ).one_or_none()
+    if row is None:
+        raise NotFoundError(f"task execution {task_execution_id} does not exist")
+    return row
+
+
+def record_claim(
+    session: Session,
+    row: TaskExecutionRow,
+    token: str,
+    host: str,
+    pid: int,
+) -> TaskExecutionRow:
+    """The runtime identified by `token` runs the row's current try from now."""
+    now = now_ms()
+    row.claimed_try, row.claim_token = row.try_number, token
+    row.host, row.pid = host[:255], pid
+    row.try_start_time = row.last_heartbeat = now
     session.flush()
+    return row
+
+
+def set_handle(
+    session: Session, task_execution_id: int, handle: str, try_number: int
+) -> TaskExecutionRow:
+    """Record the executor's handle of the process launched for `try_number`."""
+    row = get_task_execution(session, task_execution_id)
+    row.handle, row.handle_try = handle, try_number
+    session.flush()
+    return row
+
+
+def list_launched(
+    session: Session, statuses: Iterable[TaskStatus | str], limit: int = 1000
+) -> list[tuple[TaskExecutionRow, WorkflowExecutionRow, WorkflowRow]]:
+    """Task executions in `statuses` that an executor was asked to run, with their
+    workflow execution and workflow."""
+    values = [enum_value(TaskStatus, s) for s in statuses]
+    stmt = (
+        select(TaskExecutionRow, WorkflowExecutionRow, WorkflowRow)
+        .join(
+            WorkflowExecutionRow,
+            WorkflowExecutionRow.id == TaskExecutionRow.workflow_execution_id,
+        )
+        .join(WorkflowRow, WorkflowRow.id == WorkflowExecutionRow.workflow_id)
+        .where(TaskExecutionRow.status.in_(values), TaskExecutionRow.handle.is_not(None))
+        .order_by(TaskExecutionRow.id)
+        .limit(limit)
+    )
+    return [(te, ex, wf) for te, ex, wf in session.execute(stmt)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from ai_flow.metadata._tables import WorkflowTriggerRow
+from ai_flow.metadata._tables import WorkflowRow, WorkflowSnapshotRow, WorkflowTriggerRow
 from ai_flow.metadata._util import page
 from ai_flow.metadata.errors import NotFoundError
 from ai_flow.metadata.workflows import get_workflow_by_id
@@ -43,16 +43,23 @@ def list_triggers(
     return list(session.scalars(page(stmt, limit, offset)))
 
 
-def list_active_triggers(
-    session: Session, limit: int | None = None, offset: int | None = None
-) -> list[WorkflowTriggerRow]:
-    """Unpaused triggers of every workflow, by id (the scheduler pages through them)."""
+def list_active_in_namespace(
+    session: Session, namespace: str
+) -> list[tuple[WorkflowTriggerRow, WorkflowRow, WorkflowSnapshotRow]]:
+    """Unpaused triggers of the enabled workflows of `namespace`, with the workflow and
+    its latest snapshot, by id."""
     stmt = (
-        select(WorkflowTriggerRow)
-        .where(WorkflowTriggerRow.is_paused.is_(False))
+        select(WorkflowTriggerRow, WorkflowRow, WorkflowSnapshotRow)
+        .join(WorkflowRow, WorkflowRow.id == WorkflowTriggerRow.workflow_id)
+        .join(WorkflowSnapshotRow, WorkflowSnapshotRow.id == WorkflowRow.latest_snapshot_id)
+        .where(
+            WorkflowTriggerRow.is_paused.is_(False),
+            WorkflowRow.is_enabled.is_(True),
+            WorkflowRow.namespace == namespace,
+        )
         .order_by(WorkflowTriggerRow.id)
     )
-    return list(session.scalars(page(stmt, limit, offset)))
+    return [(t, wf, snap) for t, wf, snap in session.execute(stmt)]
 
 
 def set_trigger_paused(session: Session, trigger_id: int, paused: bool) -> WorkflowTriggerRow:

@@ -31,6 +31,13 @@ def _number(name: str, value: Any, *, allow_zero: bool, integer: bool = False) -
     return value
 
 
+def retry_delay(base: float, try_number: int, exponential: bool, maximum: float) -> float:
+    """Seconds to wait before the try after ``try_number`` failed."""
+    # The exponent is bounded so a huge try number cannot overflow a float.
+    factor = 2 ** min(try_number - 1, 40) if exponential else 1
+    return float(min(base * factor, maximum))
+
+
 class Operator:
     """Base of all operators; an instance is a task of the enclosing workflow.
 
@@ -43,7 +50,9 @@ class Operator:
     * ``retry_delay``: seconds to wait before a retry (default 0);
     * ``retry_exponential_backoff``: double the delay on each further try (default False);
     * ``max_retry_delay``: cap of the (backed-off) delay in seconds (default 3600);
-    * ``execution_timeout``: seconds after which a running execution fails (default None).
+    * ``execution_timeout``: seconds after which a running execution fails (default None);
+    * ``stop_timeout``: seconds ``stop`` may take before the task process is killed
+      (default: the server's ``task_stop_timeout``); long for e.g. a savepoint.
     """
 
     def __init__(self, name: str, **kwargs: Any):
@@ -70,6 +79,10 @@ class Operator:
         timeout = kwargs.get("execution_timeout")
         self.execution_timeout: float | None = (
             None if timeout is None else _number("execution_timeout", timeout, allow_zero=False)
+        )
+        stop = kwargs.get("stop_timeout")
+        self.stop_timeout: float | None = (
+            None if stop is None else _number("stop_timeout", stop, allow_zero=False)
         )
         self.config: dict[str, Any] = dict(kwargs)
         # Register last, so a task that failed validation never half-exists in the workflow.
@@ -106,12 +119,16 @@ class Operator:
 
     def retry_delay_of(self, try_number: int) -> float:
         """Seconds to wait before the try after ``try_number`` failed."""
-        # The exponent is bounded so a huge try number cannot overflow a float.
-        factor = 2 ** min(try_number - 1, 40) if self.retry_exponential_backoff else 1
-        return min(self.retry_delay * factor, self.max_retry_delay)
+        return retry_delay(
+            self.retry_delay, try_number, self.retry_exponential_backoff, self.max_retry_delay
+        )
 
     def describe(self) -> dict[str, Any]:
-        """JSON-able summary stored as workflow metadata; subclasses add their arguments."""
+        """JSON-able summary stored as workflow metadata; subclasses add their arguments.
+
+        The scheduling options here are what the server schedules by (it never runs the
+        workflow file itself).
+        """
         cls = type(self)
         return {
             "name": self.name,
@@ -119,7 +136,10 @@ class Operator:
             "periodic_expression": self.periodic_expression,
             "retries": self.retries,
             "retry_delay": self.retry_delay,
+            "retry_exponential_backoff": self.retry_exponential_backoff,
+            "max_retry_delay": self.max_retry_delay,
             "execution_timeout": self.execution_timeout,
+            "stop_timeout": self.stop_timeout,
             "config": to_jsonable(self.config),
         }
 

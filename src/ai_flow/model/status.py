@@ -33,6 +33,18 @@ class TaskStatus(str, Enum):
 
 
 TASK_FINISHED_STATUSES = frozenset({TaskStatus.SUCCESS, TaskStatus.FAILED, TaskStatus.STOPPED})
+#: A run in one of these may still do something: START waits for it, STOP reaches it.
+TASK_ALIVE_STATUSES = frozenset(
+    {
+        TaskStatus.INIT,
+        TaskStatus.QUEUED,
+        TaskStatus.RUNNING,
+        TaskStatus.STOPPING,
+        TaskStatus.RETRYING,
+    }
+)
+#: A START command may hand a run in one of these to the executor.
+TASK_LAUNCHABLE_STATUSES = frozenset({TaskStatus.QUEUED, TaskStatus.RETRYING})
 
 
 class WorkflowStatus(str, Enum):
@@ -49,4 +61,22 @@ class WorkflowStatus(str, Enum):
 
     @property
     def is_finished(self) -> bool:
-        return self in (WorkflowStatus.SUCCESS, WorkflowStatus.FAILED, WorkflowStatus.STOPPED)
+        return self in WORKFLOW_FINISHED_STATUSES
+
+
+WORKFLOW_FINISHED_STATUSES = frozenset(
+    {WorkflowStatus.SUCCESS, WorkflowStatus.FAILED, WorkflowStatus.STOPPED}
+)
+WORKFLOW_UNFINISHED_STATUSES = frozenset({WorkflowStatus.INIT, WorkflowStatus.RUNNING})
+
+
+def status_values(statuses: frozenset[TaskStatus] | frozenset[WorkflowStatus]) -> frozenset[str]:
+    """The plain strings of ``statuses``, as stored in the metadata database."""
+    return frozenset(s.value for s in statuses)
+
+
+TASK_FINISHED = status_values(TASK_FINISHED_STATUSES)
+TASK_ALIVE = status_values(TASK_ALIVE_STATUSES)
+TASK_LAUNCHABLE = status_values(TASK_LAUNCHABLE_STATUSES)
+WORKFLOW_FINISHED = status_values(WORKFLOW_FINISHED_STATUSES)
+WORKFLOW_UNFINISHED = status_values(WORKFLOW_UNFINISHED_STATUSES)

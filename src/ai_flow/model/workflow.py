@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from ai_flow.model.operator import Operator
 
 DEFAULT_NAMESPACE = "default"
+#: Version of the description format the server schedules from (``describe()``).
+PLAN_VERSION = 1
 # run_name of workflow files loaded by load_workflows: keeps `if __name__ == "__main__":`
 # blocks (which typically upload or start workflows) from running on the server.
 WORKFLOW_MODULE_NAME = "__aiflow_workflow__"
@@ -132,13 +134,32 @@ class Workflow:
         ]
 
     def describe(self) -> dict[str, Any]:
-        """A JSON-able description of the workflow, stored as metadata by the server."""
+        """A JSON-able description of the workflow, stored with its snapshot.
+
+        It is complete enough to schedule from: the server never runs the workflow file.
+        Rules made of built-in conditions carry them encoded (``builtin``); the others
+        are evaluated in a child process that loads the file.
+        """
+        from ai_flow.model.internal.rule_codec import encode_builtin
+
+        rules = {
+            task: [
+                {
+                    **rule.describe(),
+                    "expect_event_keys": list(rule.condition.expect_event_keys),
+                    "builtin": encode_builtin(rule.condition),
+                }
+                for rule in task_rules
+            ]
+            for task, task_rules in self.rules.items()
+        }
         return {
+            "plan_version": PLAN_VERSION,
             "name": self.name,
             "namespace": self.namespace,
             "config": to_jsonable(self.config),
             "tasks": [task.describe() for task in self.tasks.values()],
-            "rules": {t: [r.describe() for r in rules] for t, rules in self.rules.items()},
+            "rules": rules,
             "initial_tasks": self.initial_tasks,
         }
 

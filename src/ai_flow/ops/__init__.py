@@ -10,6 +10,7 @@ from ai_flow.ops._client import (
 )
 from ai_flow.ops._meta import (
     NamespaceMeta,
+    SchedulerErrorMeta,
     TaskExecutionMeta,
     WorkflowExecutionMeta,
     WorkflowMeta,
@@ -27,6 +28,7 @@ from ai_flow.ops.namespace_ops import (
     list_namespaces,
     update_namespace,
 )
+from ai_flow.ops.scheduler_ops import list_scheduler_errors
 from ai_flow.ops.task_execution_ops import (
     get_task_execution,
     list_task_executions,
@@ -80,6 +82,7 @@ __all__ = [
     "InvalidArgumentError",
     "NamespaceMeta",
     "NotFoundError",
+    "SchedulerErrorMeta",
     "ServerUnavailableError",
     "TaskExecutionMeta",
     "WorkflowEventTriggerMeta",
@@ -110,6 +113,7 @@ __all__ = [
     "get_workflow_snapshot",
     "get_workflow_trigger",
     "list_namespaces",
+    "list_scheduler_errors",
     "list_task_executions",
     "list_workflow_executions",
     "list_workflow_schedules",

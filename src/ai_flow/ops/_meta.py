@@ -77,7 +77,10 @@ class WorkflowSnapshotMeta(_Record):
             file_name=msg.file_name,
             uri=msg.uri,
             signature=msg.signature,
-            artifacts=[{"name": a.name, "uri": a.uri} for a in msg.artifacts],
+            artifacts=[
+                {"name": a.name, "uri": a.uri, **({"directory": True} if a.directory else {})}
+                for a in msg.artifacts
+            ],
             create_time=_date(msg, "create_time"),
         )
 
@@ -121,6 +124,10 @@ class TaskExecutionMeta(_Record):
     begin_date: datetime | None
     end_date: datetime | None
     error: str | None = None
+    #: Where the try runs, as its task runtime reported when it claimed the try.
+    host: str | None = None
+    pid: int | None = None
+    stop_reason: str | None = None
 
     @classmethod
     def from_proto(cls, msg: pb.TaskExecutionProto) -> TaskExecutionMeta:
@@ -135,4 +142,32 @@ class TaskExecutionMeta(_Record):
             begin_date=_date(msg, "begin_date"),
             end_date=_date(msg, "end_date"),
             error=msg.error if msg.HasField("error") else None,
+            host=msg.host if msg.HasField("host") else None,
+            pid=msg.pid if msg.HasField("pid") else None,
+            stop_reason=msg.stop_reason if msg.HasField("stop_reason") else None,
+        )
+
+
+@dataclass
+class SchedulerErrorMeta(_Record):
+    """An event the scheduler skipped because processing it kept failing."""
+
+    event_offset: int
+    event_key: str
+    namespace: str
+    workflow_execution_id: int | None
+    error: str
+    create_time: datetime | None
+
+    @classmethod
+    def from_proto(cls, msg: pb.SchedulerErrorProto) -> SchedulerErrorMeta:
+        return cls(
+            event_offset=msg.event_offset,
+            event_key=msg.event_key,
+            namespace=msg.namespace,
+            workflow_execution_id=(
+                msg.workflow_execution_id if msg.HasField("workflow_execution_id") else None
+            ),
+            error=msg.error,
+            create_time=_date(msg, "create_time"),
         )

@@ -23,7 +23,9 @@ def upload_workflows(
 ) -> list[WorkflowMeta]:
     """Upload a workflow file (and artifacts) as a new snapshot of each workflow in it.
 
-    The server evaluates the file in a child process; a broken file stores nothing.
+    An artifact may be a file or a directory (uploaded whole; it lands beside the
+    workflow file under its own name). The server evaluates the file in a child process;
+    a broken file stores nothing.
     """
     path = Path(workflow_file_path)
     if not path.is_file():
@@ -36,14 +38,21 @@ def upload_workflows(
         ) from None
     files = [Path(a) for a in artifacts or []]
     for artifact in files:
-        if not artifact.is_file():
+        if not artifact.exists():
             raise InvalidArgumentError(f"artifact {artifact} does not exist")
+    names = [path.name] + [a.name for a in files]
+    clashes = sorted({n for n in names if names.count(n) > 1})
+    if clashes:
+        raise InvalidArgumentError(f"two uploaded files would both be named {clashes[0]}")
+    from ai_flow.blob_manager import upload_artifact
+
     blobs = _blob_manager()
+    stored = [upload_artifact(blobs, a) for a in files]
     request = pb.UploadWorkflowsRequest(
         file_name=path.name,
         source=source,
         source_uri=blobs.upload(str(path)),
-        artifacts=[pb.ArtifactProto(name=a.name, uri=blobs.upload(str(a))) for a in files],
+        artifacts=[pb.ArtifactProto(name=a.name, uri=a.uri, directory=a.directory) for a in stored],
     )
     msg = call(lambda s: s.UploadWorkflows(request, timeout=120))
     return [WorkflowMeta.from_proto(w) for w in msg.workflows]

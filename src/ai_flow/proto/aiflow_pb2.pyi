@@ -42,12 +42,14 @@ class WorkflowProto(_message.Message):
     def __init__(self, id: _Optional[int] = ..., namespace: _Optional[str] = ..., name: _Optional[str] = ..., is_enabled: _Optional[bool] = ..., create_time: _Optional[int] = ..., update_time: _Optional[int] = ..., latest_snapshot_id: _Optional[int] = ..., description: _Optional[str] = ...) -> None: ...
 
 class ArtifactProto(_message.Message):
-    __slots__ = ("name", "uri")
+    __slots__ = ("name", "uri", "directory")
     NAME_FIELD_NUMBER: _ClassVar[int]
     URI_FIELD_NUMBER: _ClassVar[int]
+    DIRECTORY_FIELD_NUMBER: _ClassVar[int]
     name: str
     uri: str
-    def __init__(self, name: _Optional[str] = ..., uri: _Optional[str] = ...) -> None: ...
+    directory: bool
+    def __init__(self, name: _Optional[str] = ..., uri: _Optional[str] = ..., directory: _Optional[bool] = ...) -> None: ...
 
 class WorkflowSnapshotProto(_message.Message):
     __slots__ = ("id", "workflow_id", "file_name", "uri", "signature", "artifacts", "create_time")
@@ -90,7 +92,7 @@ class WorkflowExecutionProto(_message.Message):
     def __init__(self, id: _Optional[int] = ..., workflow_id: _Optional[int] = ..., namespace: _Optional[str] = ..., workflow_name: _Optional[str] = ..., snapshot_id: _Optional[int] = ..., execution_type: _Optional[str] = ..., status: _Optional[str] = ..., begin_date: _Optional[int] = ..., end_date: _Optional[int] = ...) -> None: ...
 
 class TaskExecutionProto(_message.Message):
-    __slots__ = ("id", "workflow_execution_id", "task_name", "sequence_number", "try_number", "execution_type", "status", "begin_date", "end_date", "error")
+    __slots__ = ("id", "workflow_execution_id", "task_name", "sequence_number", "try_number", "execution_type", "status", "begin_date", "end_date", "error", "host", "pid", "stop_reason")
     ID_FIELD_NUMBER: _ClassVar[int]
     WORKFLOW_EXECUTION_ID_FIELD_NUMBER: _ClassVar[int]
     TASK_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -101,6 +103,9 @@ class TaskExecutionProto(_message.Message):
     BEGIN_DATE_FIELD_NUMBER: _ClassVar[int]
     END_DATE_FIELD_NUMBER: _ClassVar[int]
     ERROR_FIELD_NUMBER: _ClassVar[int]
+    HOST_FIELD_NUMBER: _ClassVar[int]
+    PID_FIELD_NUMBER: _ClassVar[int]
+    STOP_REASON_FIELD_NUMBER: _ClassVar[int]
     id: int
     workflow_execution_id: int
     task_name: str
@@ -111,7 +116,10 @@ class TaskExecutionProto(_message.Message):
     begin_date: int
     end_date: int
     error: str
-    def __init__(self, id: _Optional[int] = ..., workflow_execution_id: _Optional[int] = ..., task_name: _Optional[str] = ..., sequence_number: _Optional[int] = ..., try_number: _Optional[int] = ..., execution_type: _Optional[str] = ..., status: _Optional[str] = ..., begin_date: _Optional[int] = ..., end_date: _Optional[int] = ..., error: _Optional[str] = ...) -> None: ...
+    host: str
+    pid: int
+    stop_reason: str
+    def __init__(self, id: _Optional[int] = ..., workflow_execution_id: _Optional[int] = ..., task_name: _Optional[str] = ..., sequence_number: _Optional[int] = ..., try_number: _Optional[int] = ..., execution_type: _Optional[str] = ..., status: _Optional[str] = ..., begin_date: _Optional[int] = ..., end_date: _Optional[int] = ..., error: _Optional[str] = ..., host: _Optional[str] = ..., pid: _Optional[int] = ..., stop_reason: _Optional[str] = ...) -> None: ...
 
 class WorkflowScheduleProto(_message.Message):
     __slots__ = ("id", "workflow_id", "namespace", "workflow_name", "expression", "is_paused", "create_time", "last_fire_time", "next_fire_time")
@@ -306,3 +314,71 @@ class WorkflowTriggerList(_message.Message):
     TRIGGERS_FIELD_NUMBER: _ClassVar[int]
     triggers: _containers.RepeatedCompositeFieldContainer[WorkflowTriggerProto]
     def __init__(self, triggers: _Optional[_Iterable[_Union[WorkflowTriggerProto, _Mapping]]] = ...) -> None: ...
+
+class SchedulerErrorProto(_message.Message):
+    __slots__ = ("event_offset", "event_key", "namespace", "workflow_execution_id", "error", "create_time")
+    EVENT_OFFSET_FIELD_NUMBER: _ClassVar[int]
+    EVENT_KEY_FIELD_NUMBER: _ClassVar[int]
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    WORKFLOW_EXECUTION_ID_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    event_offset: int
+    event_key: str
+    namespace: str
+    workflow_execution_id: int
+    error: str
+    create_time: int
+    def __init__(self, event_offset: _Optional[int] = ..., event_key: _Optional[str] = ..., namespace: _Optional[str] = ..., workflow_execution_id: _Optional[int] = ..., error: _Optional[str] = ..., create_time: _Optional[int] = ...) -> None: ...
+
+class ListSchedulerErrorsRequest(_message.Message):
+    __slots__ = ("page",)
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    page: Page
+    def __init__(self, page: _Optional[_Union[Page, _Mapping]] = ...) -> None: ...
+
+class SchedulerErrorList(_message.Message):
+    __slots__ = ("errors",)
+    ERRORS_FIELD_NUMBER: _ClassVar[int]
+    errors: _containers.RepeatedCompositeFieldContainer[SchedulerErrorProto]
+    def __init__(self, errors: _Optional[_Iterable[_Union[SchedulerErrorProto, _Mapping]]] = ...) -> None: ...
+
+class ClaimTaskRequest(_message.Message):
+    __slots__ = ("task_execution_id", "try_number", "token", "host", "pid")
+    TASK_EXECUTION_ID_FIELD_NUMBER: _ClassVar[int]
+    TRY_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_FIELD_NUMBER: _ClassVar[int]
+    HOST_FIELD_NUMBER: _ClassVar[int]
+    PID_FIELD_NUMBER: _ClassVar[int]
+    task_execution_id: int
+    try_number: int
+    token: str
+    host: str
+    pid: int
+    def __init__(self, task_execution_id: _Optional[int] = ..., try_number: _Optional[int] = ..., token: _Optional[str] = ..., host: _Optional[str] = ..., pid: _Optional[int] = ...) -> None: ...
+
+class ClaimTaskResponse(_message.Message):
+    __slots__ = ("granted", "reason")
+    GRANTED_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    granted: bool
+    reason: str
+    def __init__(self, granted: _Optional[bool] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class TaskHeartbeatRequest(_message.Message):
+    __slots__ = ("task_execution_id", "try_number", "token")
+    TASK_EXECUTION_ID_FIELD_NUMBER: _ClassVar[int]
+    TRY_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_FIELD_NUMBER: _ClassVar[int]
+    task_execution_id: int
+    try_number: int
+    token: str
+    def __init__(self, task_execution_id: _Optional[int] = ..., try_number: _Optional[int] = ..., token: _Optional[str] = ...) -> None: ...
+
+class TaskHeartbeatResponse(_message.Message):
+    __slots__ = ("stop", "reason")
+    STOP_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    stop: bool
+    reason: str
+    def __init__(self, stop: _Optional[bool] = ..., reason: _Optional[str] = ...) -> None: ...

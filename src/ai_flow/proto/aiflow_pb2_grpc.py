@@ -229,6 +229,11 @@ class AIFlowServiceStub:
                 request_serializer=aiflow__pb2.WorkflowRef.SerializeToString,
                 response_deserializer=aiflow__pb2.CountResponse.FromString,
                 _registered_method=True)
+        self.ListSchedulerErrors = channel.unary_unary(
+                '/ai_flow.AIFlowService/ListSchedulerErrors',
+                request_serializer=aiflow__pb2.ListSchedulerErrorsRequest.SerializeToString,
+                response_deserializer=aiflow__pb2.SchedulerErrorList.FromString,
+                _registered_method=True)
 
 
 class AIFlowServiceServicer:
@@ -468,6 +473,12 @@ class AIFlowServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListSchedulerErrors(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AIFlowServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -665,6 +676,11 @@ def add_AIFlowServiceServicer_to_server(servicer, server):
                     servicer.DeleteWorkflowTriggers,
                     request_deserializer=aiflow__pb2.WorkflowRef.FromString,
                     response_serializer=aiflow__pb2.CountResponse.SerializeToString,
+            ),
+            'ListSchedulerErrors': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListSchedulerErrors,
+                    request_deserializer=aiflow__pb2.ListSchedulerErrorsRequest.FromString,
+                    response_serializer=aiflow__pb2.SchedulerErrorList.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1720,6 +1736,148 @@ class AIFlowService:
             '/ai_flow.AIFlowService/DeleteWorkflowTriggers',
             aiflow__pb2.WorkflowRef.SerializeToString,
             aiflow__pb2.CountResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListSchedulerErrors(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ai_flow.AIFlowService/ListSchedulerErrors',
+            aiflow__pb2.ListSchedulerErrorsRequest.SerializeToString,
+            aiflow__pb2.SchedulerErrorList.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+
+class AIFlowInternalServiceStub:
+    """Missing associated documentation comment in .proto file."""
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.ClaimTask = channel.unary_unary(
+                '/ai_flow.AIFlowInternalService/ClaimTask',
+                request_serializer=aiflow__pb2.ClaimTaskRequest.SerializeToString,
+                response_deserializer=aiflow__pb2.ClaimTaskResponse.FromString,
+                _registered_method=True)
+        self.TaskHeartbeat = channel.unary_unary(
+                '/ai_flow.AIFlowInternalService/TaskHeartbeat',
+                request_serializer=aiflow__pb2.TaskHeartbeatRequest.SerializeToString,
+                response_deserializer=aiflow__pb2.TaskHeartbeatResponse.FromString,
+                _registered_method=True)
+
+
+class AIFlowInternalServiceServicer:
+    """Missing associated documentation comment in .proto file."""
+
+    def ClaimTask(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def TaskHeartbeat(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_AIFlowInternalServiceServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'ClaimTask': grpc.unary_unary_rpc_method_handler(
+                    servicer.ClaimTask,
+                    request_deserializer=aiflow__pb2.ClaimTaskRequest.FromString,
+                    response_serializer=aiflow__pb2.ClaimTaskResponse.SerializeToString,
+            ),
+            'TaskHeartbeat': grpc.unary_unary_rpc_method_handler(
+                    servicer.TaskHeartbeat,
+                    request_deserializer=aiflow__pb2.TaskHeartbeatRequest.FromString,
+                    response_serializer=aiflow__pb2.TaskHeartbeatResponse.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'ai_flow.AIFlowInternalService', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('ai_flow.AIFlowInternalService', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class AIFlowInternalService:
+    """Missing associated documentation comment in .proto file."""
+
+    @staticmethod
+    def ClaimTask(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ai_flow.AIFlowInternalService/ClaimTask',
+            aiflow__pb2.ClaimTaskRequest.SerializeToString,
+            aiflow__pb2.ClaimTaskResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def TaskHeartbeat(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ai_flow.AIFlowInternalService/TaskHeartbeat',
+            aiflow__pb2.TaskHeartbeatRequest.SerializeToString,
+            aiflow__pb2.TaskHeartbeatResponse.FromString,
             options,
             channel_credentials,
             insecure,

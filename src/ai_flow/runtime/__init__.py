@@ -1,4 +1,4 @@
-"""The task runtime: the process that runs one task execution (``python -m ai_flow.runtime``)."""
+"""The task runtime: the process that runs one task try (``python -m ai_flow.runtime``)."""
 
 from ai_flow.runtime._context import (
     TaskContext,
@@ -6,34 +6,34 @@ from ai_flow.runtime._context import (
     current_task_context,
     set_current_task_context,
 )
-from ai_flow.runtime._files import LockRecord, StatusRecord
+from ai_flow.runtime._files import LockRecord, is_locked, read_lock_record, try_lock
+from ai_flow.runtime._paths import TaskPaths, task_paths
 from ai_flow.runtime._report import (
+    SERVER_SENDER,
     TASK_RUNTIME_SENDER,
-    final_status,
-    record_final_status,
-    report_final_status,
+    StatusReporter,
     send_status_event,
     status_event_context,
     status_idempotency_id,
 )
-from ai_flow.runtime._run import TaskNotFoundError, run_task
 from ai_flow.runtime._spec import TaskSpec
 
 __all__ = [
+    "SERVER_SENDER",
     "TASK_RUNTIME_SENDER",
     "LockRecord",
-    "StatusRecord",
+    "StatusReporter",
     "TaskContext",
-    "TaskNotFoundError",
+    "TaskPaths",
     "TaskRuntimeContext",
     "TaskSpec",
     "current_task_context",
-    "final_status",
-    "record_final_status",
-    "report_final_status",
-    "run_task",
+    "is_locked",
+    "read_lock_record",
     "send_status_event",
     "set_current_task_context",
     "status_event_context",
     "status_idempotency_id",
+    "task_paths",
+    "try_lock",
 ]

@@ -7,6 +7,7 @@ import threading
 from dataclasses import asdict, dataclass
 
 from ai_flow.model.internal.memory_context import MemoryContext
+from ai_flow.model.stop_reason import StopReason
 from ai_flow.runtime import environment
 
 
@@ -47,11 +48,16 @@ class TaskContext:
 
 
 class TaskRuntimeContext(MemoryContext):
-    """The Context handed to operators: in-memory state plus the task's identity."""
+    """The Context handed to operators: in-memory state plus the task's identity.
+
+    ``stop_reason`` is set before ``operator.stop(context)`` is called: why the task is
+    asked to stop (a StopReason, or None if the server could not say).
+    """
 
     def __init__(self, task: TaskContext):
         super().__init__()
         self.task = task
+        self.stop_reason: StopReason | None = None
 
 
 _lock = threading.Lock()

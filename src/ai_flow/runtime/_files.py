@@ -1,25 +1,20 @@
-"""Files the task process and the launcher share: lock, heartbeat and final status.
+"""The lock file of a try, for executors that run tasks on the local machine.
 
-The lock file is never replaced (that would detach the flock from the path); its
-content records who took it. The status file is replaced atomically.
+The runtime holds an exclusive flock on it while it runs, so "running" is a fact of the
+OS that survives restarts of the server; a second process started for the same try
+finds it held and leaves at once. The file is never replaced (that would detach the
+flock from the path); its content records who took it.
 """
 
 from __future__ import annotations
 
 import fcntl
 import json
-import logging
 import os
-import threading
 import time
 from dataclasses import asdict, dataclass
-from typing import Any
 
-from ai_flow.model.status import TaskStatus
-
-log = logging.getLogger(__name__)
-
-# A prober (the launcher) holds the lock for microseconds; retrying this long keeps a
+# A prober (the executor) holds the lock for microseconds; retrying this long keeps a
 # task process from mistaking a probe for a running twin.
 LOCK_RETRY_SECONDS = 0.5
 
@@ -29,17 +24,6 @@ class LockRecord:
     pid: int
     try_number: int
     started_at: float
-
-
-@dataclass(frozen=True)
-class StatusRecord:
-    status: TaskStatus
-    try_number: int
-    pid: int | None
-    reported: bool
-    finished_at: float
-    #: Why the try failed (e.g. "timed out after 5s"), sent with the status event.
-    error: str | None = None
 
 
 def try_lock(path: str, retry_seconds: float = 0.0) -> int | None:
@@ -76,72 +60,10 @@ def write_lock_record(fd: int, try_number: int) -> None:
 
 
 def read_lock_record(path: str) -> LockRecord | None:
-    data = _read_json(path)
-    try:
-        return LockRecord(**data) if data else None
-    except TypeError:
-        return None
-
-
-def write_status(path: str, record: StatusRecord) -> None:
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = f"{path}.tmp.{os.getpid()}"
-    with open(tmp, "w") as f:
-        json.dump({**asdict(record), "status": record.status.value}, f)
-    os.replace(tmp, path)
-
-
-def read_status(path: str) -> StatusRecord | None:
-    data = _read_json(path)
-    try:
-        return StatusRecord(**{**data, "status": TaskStatus(data["status"])}) if data else None
-    except (TypeError, KeyError, ValueError):
-        return None
-
-
-def touch(path: str) -> None:
-    with open(path, "a"):
-        pass
-    os.utime(path)
-
-
-def mtime(path: str) -> float | None:
-    try:
-        return os.stat(path).st_mtime
-    except FileNotFoundError:
-        return None
-
-
-def _read_json(path: str) -> dict[str, Any] | None:
     try:
         with open(path) as f:
             text = f.read()
-    except FileNotFoundError:
-        return None
-    try:
         data = json.loads(text) if text.strip() else None
-    except ValueError:
-        return None  # being written right now
-    return data if isinstance(data, dict) else None
-
-
-class Heartbeat(threading.Thread):
-    """Touches a file every ``interval`` seconds; the executor reads its mtime."""
-
-    def __init__(self, path: str, interval: float):
-        super().__init__(name="aiflow-heartbeat", daemon=True)
-        self.path = path
-        self.interval = max(interval, 0.05)
-        self._stopping = threading.Event()
-
-    def run(self) -> None:
-        while True:
-            try:
-                touch(self.path)
-            except OSError as err:
-                log.warning("heartbeat failed: %s", err)
-            if self._stopping.wait(self.interval):
-                return
-
-    def stop(self) -> None:
-        self._stopping.set()
+        return LockRecord(**data) if isinstance(data, dict) else None
+    except (FileNotFoundError, ValueError, TypeError):
+        return None

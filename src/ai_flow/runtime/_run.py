@@ -1,27 +1,40 @@
-"""The task process: run one operator of one workflow snapshot and report its status."""
+"""The task runtime: run one try of one task, the same program under every executor.
+
+1. With ``lock`` (local executors), take the try's file lock or leave: a twin runs it.
+2. Claim the try through the AIFlow server's internal RPC; a refused claim (the try
+   already runs elsewhere, was superseded, or was stopped) leaves without running.
+3. Heartbeat on that RPC; fetch the snapshot through the blob manager into the host's
+   working directory; load the operator; report RUNNING; run it; report the final
+   status. Statuses are events with fixed idempotency ids.
+
+A stop request (SIGTERM, or a heartbeat answer) calls ``operator.stop`` with
+``context.stop_reason`` set, and ends the task after ``stop_timeout`` if it lingers.
+"""
 
 from __future__ import annotations
 
 import logging
 import os
 import signal
+import socket
 import sys
 import threading
 import time
+import uuid
+from pathlib import Path
 
+from ai_flow.blob_manager import create_blob_manager, fetch_snapshot
 from ai_flow.model.operator import AIFlowOperator
 from ai_flow.model.status import TaskStatus
+from ai_flow.model.stop_reason import StopReason
 from ai_flow.model.workflow import load_workflows
+from ai_flow.runtime._channel import ClaimError, ServerChannel
 from ai_flow.runtime._context import TaskRuntimeContext, set_current_task_context
-from ai_flow.runtime._files import (
-    LOCK_RETRY_SECONDS,
-    Heartbeat,
-    read_lock_record,
-    try_lock,
-    write_lock_record,
-)
-from ai_flow.runtime._report import StatusReporter, final_status, status_client
+from ai_flow.runtime._files import LOCK_RETRY_SECONDS, try_lock, write_lock_record
+from ai_flow.runtime._paths import TaskPaths, task_paths
+from ai_flow.runtime._report import TASK_RUNTIME_SENDER, StatusReporter
 from ai_flow.runtime._spec import TaskSpec
+from notification_service.client import NotificationClient
 
 log = logging.getLogger("ai_flow.runtime")
 
@@ -30,32 +43,50 @@ class TaskNotFoundError(Exception):
     """The snapshot does not define the workflow or the task the spec names."""
 
 
-def run_task(spec: TaskSpec) -> int:
-    """Run the task of ``spec`` in this process; returns the exit code (1 = FAILED).
+def run_task(
+    spec: TaskSpec,
+    home: str | os.PathLike[str],
+    log_dir: str | None = None,
+    lock: str | None = None,
+) -> int:
+    """Run the try of ``spec`` in this process; returns the exit code (1 = FAILED).
 
-    Returns 0 at once without doing anything if another process holds the task's lock
-    or if this try already ran: that is what makes launching idempotent.
+    Returns 0 without running anything if a twin holds the lock or the claim is refused:
+    that, with the claim, is what makes launching idempotent.
     """
-    lock_fd = try_lock(spec.lock_path, LOCK_RETRY_SECONDS)
-    if lock_fd is None:
+    if lock is not None:
+        fd = try_lock(lock, LOCK_RETRY_SECONDS)
+        if fd is None:
+            return 0
+        write_lock_record(fd, spec.try_number)  # the fd stays open: we hold the lock
+    paths = task_paths(
+        home,
+        spec.workflow_name,
+        spec.workflow_execution_id,
+        spec.task_name,
+        spec.sequence_number,
+        spec.snapshot.file_name,
+        log_dir,
+    )
+    _enter_log(paths)
+    channel = ServerChannel(spec.server_address)
+    token = uuid.uuid4().hex
+    try:
+        granted, reason = channel.claim(spec, token, socket.gethostname(), os.getpid())
+    except ClaimError as exc:
+        log.error("%s: cannot claim the try: %s", spec.label, exc)
+        return 1
+    if not granted:
+        log.info("%s: not run: %s", spec.label, reason)
         return 0
-    previous = read_lock_record(spec.lock_path)
-    ran = previous is not None and previous.try_number >= spec.try_number
-    if ran or final_status(spec) is not None:
-        # At most once per try: a dead run is reported, never silently re-run; a try
-        # stopped before its process came up stays stopped.
-        os.close(lock_fd)
-        return 0
-    write_lock_record(lock_fd, spec.try_number)  # the fd stays open: we hold the lock
-    _enter_task_environment(spec)
-    return _TaskRun(spec).run()
+    return _TaskRun(spec, paths, channel, token).run()
 
 
-def _enter_task_environment(spec: TaskSpec) -> None:
-    os.makedirs(spec.working_dir, exist_ok=True)
-    os.makedirs(os.path.dirname(spec.log_path), exist_ok=True)
-    os.chdir(spec.working_dir)
-    fd = os.open(spec.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+def _enter_log(paths: TaskPaths) -> None:
+    paths.working_dir.mkdir(parents=True, exist_ok=True)
+    paths.log_path.parent.mkdir(parents=True, exist_ok=True)
+    os.chdir(paths.working_dir)
+    fd = os.open(paths.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     sys.stdout.flush()
     sys.stderr.flush()
     os.dup2(fd, 1)  # fd level, so subprocesses (bash) write to the log too
@@ -70,44 +101,42 @@ def _enter_task_environment(spec: TaskSpec) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         force=True,
     )
-    # Keep the snapshot directory importable while the task runs (load_workflows only
-    # adds it while loading), so callables can import artifacts lazily.
-    sys.path.insert(0, os.path.dirname(os.path.abspath(spec.snapshot_path)))
 
 
 class _TaskRun:
-    def __init__(self, spec: TaskSpec):
+    def __init__(self, spec: TaskSpec, paths: TaskPaths, channel: ServerChannel, token: str):
         self.spec = spec
+        self.paths = paths
+        self.channel = channel
+        self.token = token
         self.context = TaskRuntimeContext(spec.task_context())
         self.operator: AIFlowOperator | None = None
         self.stop_requested = threading.Event()
         self.main_done = threading.Event()
-        self.client = status_client(spec)
-        self.reporter = StatusReporter(spec, self.client)
+        # Final statuses are retried for long: the server reports a dead try itself, but
+        # a live one should say how it ended.
+        self.client = NotificationClient(
+            spec.notification_server_uri,
+            namespace=spec.namespace,
+            sender=TASK_RUNTIME_SENDER,
+            retry_seconds=600.0,
+        )
+        self.reporter = StatusReporter(spec.task_context(), self.client)
         self.error: str | None = None
+        self._stop_reason: StopReason | None = None
+        self._wake_write: int | None = None
 
     def run(self) -> int:
-        spec = self.spec
-        log.info(
-            "task %s.%s seq %s try %s of execution %s, pid %s",
-            spec.workflow_name,
-            spec.task_name,
-            spec.sequence_number,
-            spec.try_number,
-            spec.workflow_execution_id,
-            os.getpid(),
-        )
+        log.info("task %s, pid %s", self.spec.label, os.getpid())
         set_current_task_context(self.context.task)
-        heartbeat = Heartbeat(spec.heartbeat_path, spec.heartbeat_interval)
-        heartbeat.start()
-        self._watch_sigterm()
+        self._watch_stop_requests()
+        threading.Thread(target=self._heartbeat, name="aiflow-heartbeat", daemon=True).start()
         try:
             status = self._execute()
         finally:
             self.main_done.set()
         final = self.reporter.finish(status, self.error)
         log.info("task finished: %s", final.value)
-        heartbeat.stop()
         self.client.close()
         return 1 if final is TaskStatus.FAILED else 0
 
@@ -138,12 +167,17 @@ class _TaskRun:
 
     def _load_operator(self) -> AIFlowOperator:
         spec = self.spec
-        workflows = [w for w in load_workflows(spec.snapshot_path) if w.name == spec.workflow_name]
-        if not workflows:
+        blobs = create_blob_manager(spec.blob_manager_class, spec.blob_manager_config)
+        main = fetch_snapshot(blobs, spec.snapshot, self.paths.snapshot_dir)
+        # The snapshot directory stays importable while the task runs (load_workflows
+        # only adds it while loading), so callables can import artifacts lazily.
+        sys.path.insert(0, str(main.parent))
+        found = [w for w in load_workflows(main) if w.name == spec.workflow_name]
+        if not found:
             raise TaskNotFoundError(
-                f"workflow {spec.workflow_name!r} is not defined in {spec.snapshot_path}"
+                f"workflow {spec.workflow_name!r} is not defined in {main.name}"
             )
-        task = workflows[0].tasks.get(spec.task_name)
+        task = found[0].tasks.get(spec.task_name)
         if task is None:
             raise TaskNotFoundError(
                 f"workflow {spec.workflow_name!r} has no task {spec.task_name!r}"
@@ -152,29 +186,47 @@ class _TaskRun:
             raise TaskNotFoundError(f"task {spec.task_name!r} is not an AIFlowOperator")
         return task
 
+    def _heartbeat(self) -> None:
+        interval = max(self.spec.heartbeat_interval, 0.05)
+        while not self.main_done.wait(interval):
+            answer = self.channel.heartbeat(self.spec, self.token)
+            if answer is not None and answer.stop and not self.stop_requested.is_set():
+                log.info("the server asks the task to stop (%s)", answer.reason)
+                self._request_stop(_reason(answer.reason))
+
     # Stopping. The signal handler only wakes a thread: the main thread may be blocked in
     # C code (Python handlers would not run) or in a callable that ignores stop requests.
 
-    def _watch_sigterm(self) -> None:
-        if threading.current_thread() is not threading.main_thread():
-            return  # signals can only be handled on the main thread (in-process use)
+    def _watch_stop_requests(self) -> None:
         read_fd, write_fd = os.pipe()
-        os.set_blocking(write_fd, False)
-        signal.set_wakeup_fd(write_fd)
-        signal.signal(signal.SIGTERM, lambda *_: self.stop_requested.set())
+        self._wake_write = write_fd
+        if threading.current_thread() is threading.main_thread():
+            os.set_blocking(write_fd, False)
+            signal.set_wakeup_fd(write_fd)
+            signal.signal(signal.SIGTERM, lambda *_: self.stop_requested.set())
         threading.Thread(target=self._stopper, args=(read_fd,), daemon=True).start()
+
+    def _request_stop(self, reason: StopReason | None) -> None:
+        self._stop_reason = reason
+        if self._wake_write is not None:
+            os.write(self._wake_write, bytes([signal.SIGTERM]))
 
     def _stopper(self, read_fd: int) -> None:
         while os.read(read_fd, 1) != bytes([signal.SIGTERM]):
             pass
         self.stop_requested.set()
-        log.info("SIGTERM received, stopping the task")
         deadline = time.monotonic() + self.spec.stop_timeout
+        reason = self._stop_reason
+        if reason is None:  # a signal says nothing of why: ask the server
+            answer = self.channel.heartbeat(self.spec, self.token, timeout=2.0)
+            reason = _reason(answer.reason) if answer is not None else None
+        self.context.stop_reason = reason
+        log.info("stop requested (%s), stopping the task", reason or "reason unknown")
         operator = self.operator
         if operator is not None:
             stopper = threading.Thread(target=self._stop_operator, args=(operator,), daemon=True)
             stopper.start()
-            stopper.join(self.spec.stop_timeout)
+            stopper.join(max(0.0, deadline - time.monotonic()))
         if self.main_done.wait(max(0.0, deadline - time.monotonic())):
             return  # the main thread reports STOPPED and exits
         log.warning("task did not end within %ss of the stop request", self.spec.stop_timeout)
@@ -188,3 +240,17 @@ class _TaskRun:
             operator.stop(self.context)
         except Exception:  # noqa: BLE001 - a failing stop still ends in STOPPED
             log.exception("operator.stop failed")
+
+
+def _reason(text: str) -> StopReason | None:
+    try:
+        return StopReason(text)
+    except ValueError:
+        return None
+
+
+def load_spec(source: str) -> TaskSpec:
+    """A spec from a JSON file path, or from JSON text."""
+    if source.lstrip().startswith("{"):
+        return TaskSpec.from_json(source)
+    return TaskSpec.from_json(Path(source).read_text())

@@ -1,23 +1,23 @@
-"""TaskSpec: everything a task process needs, written as JSON by the launcher."""
+"""TaskSpec: what a task runtime needs to run one try, on any host.
+
+It holds no path of the server's machine: the snapshot is named by its blob URIs (the
+runtime fetches it with the blob manager described here), the servers by their
+addresses, the try by its identity. Where files go on the host that runs it is the
+runtime's own business (`task_paths`).
+"""
 
 from __future__ import annotations
 
 import json
-import os
-from dataclasses import asdict, dataclass, fields
-from pathlib import Path
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
+from ai_flow.blob_manager import SnapshotFiles
 from ai_flow.runtime._context import TaskContext
 
 
 @dataclass(frozen=True)
 class TaskSpec:
-    """One run of one task: identity, files and where to report.
-
-    The lock, heartbeat, status and spec files share ``lock_path``'s stem, so a spec
-    fully determines the files the launcher and the runtime exchange.
-    """
-
     workflow_execution_id: int
     task_execution_id: int
     task_name: str
@@ -25,34 +25,27 @@ class TaskSpec:
     try_number: int
     workflow_name: str
     namespace: str
-    snapshot_path: str
-    working_dir: str
-    log_path: str
+    snapshot: SnapshotFiles
     notification_server_uri: str
-    heartbeat_interval: float
-    lock_path: str
-    #: Seconds the runtime gives ``operator.stop`` (and the task) after SIGTERM.
+    #: The AIFlow server's internal RPC (claims and heartbeats), ``host:port``.
+    server_address: str
+    blob_manager_class: str
+    blob_manager_config: dict[str, Any] = field(default_factory=dict)
+    heartbeat_interval: float = 10.0
+    #: Seconds the runtime gives ``operator.stop`` (and the task) after a stop request.
     stop_timeout: float = 10.0
 
     @property
-    def key(self) -> tuple[int, str, int]:
-        """What launching is idempotent by."""
-        return (self.workflow_execution_id, self.task_name, self.sequence_number)
-
-    def _sibling(self, suffix: str) -> str:
-        return str(Path(self.lock_path).with_suffix(suffix))
+    def key(self) -> tuple[int, int]:
+        """What a claim is unique by: (task execution, try)."""
+        return (self.task_execution_id, self.try_number)
 
     @property
-    def heartbeat_path(self) -> str:
-        return self._sibling(".heartbeat")
-
-    @property
-    def status_path(self) -> str:
-        return self._sibling(".status")
-
-    @property
-    def spec_path(self) -> str:
-        return self._sibling(".json")
+    def label(self) -> str:
+        return (
+            f"{self.workflow_name}.{self.task_name} (execution {self.workflow_execution_id}, "
+            f"run {self.sequence_number}, try {self.try_number})"
+        )
 
     def task_context(self) -> TaskContext:
         return TaskContext(
@@ -67,25 +60,12 @@ class TaskSpec:
         )
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), indent=1, sort_keys=True)
+        data = asdict(self)
+        data["snapshot"] = self.snapshot.to_dict()
+        return json.dumps(data, sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> TaskSpec:
         data = json.loads(text)
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
-
-    def save(self, path: str | os.PathLike[str] | None = None) -> str:
-        """Write the spec atomically (default: ``spec_path``); returns the path."""
-        target = os.fspath(path or self.spec_path)
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        tmp = f"{target}.tmp.{os.getpid()}"
-        with open(tmp, "w") as f:
-            f.write(self.to_json())
-        os.replace(tmp, target)
-        return target
-
-    @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> TaskSpec:
-        with open(path) as f:
-            return cls.from_json(f.read())
+        data["snapshot"] = SnapshotFiles.from_dict(data["snapshot"])
+        return cls(**data)

@@ -1,41 +1,33 @@
 """One batch of events -> rule state, task changes and executor commands, in one session.
 
 The caller commits the session together with the new scheduler offset; nothing here
-commits, so a crash anywhere loses or repeats nothing.
+commits, so a crash anywhere loses or repeats nothing. Built-in conditions are
+evaluated here; the answers of user conditions come from a `Lookup` (they were computed
+in evaluator processes before the transaction opened).
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from ai_flow.metadata import (
-    RuleStateRow,
-    TaskExecutionRow,
-    WorkflowExecutionRow,
-    WorkflowRow,
-    WorkflowSnapshotRow,
-    rule_state,
-)
+from ai_flow.evaluator import ERROR_STATE, RuleContext
+from ai_flow.metadata import TaskExecutionRow
 from ai_flow.metadata import task_executions as tasks
-from ai_flow.model.internal.events import parse_task_status_event_key
-from ai_flow.model.status import TASK_FINISHED_STATUSES, TaskStatus, WorkflowStatus
-from ai_flow.model.workflow import Workflow
-from ai_flow.scheduler._actions import apply_action, latest_statuses, refresh_workflow_status
-from ai_flow.scheduler._context import RuleContext
-from ai_flow.scheduler._evaluator import ConditionError, GuardedEvaluator
-from ai_flow.scheduler._retries import retry_if_allowed
+from ai_flow.model.action import TaskAction
+from ai_flow.model.internal.events import is_task_status_event_key
+from ai_flow.model.status import TaskStatus
+from ai_flow.scheduler._actions import apply_action, refresh_workflow_status, retry_task
+from ai_flow.scheduler._batch import Batch, Target
+from ai_flow.scheduler._lookup import Lookup
+from ai_flow.scheduler._plan import RulePlan
+from ai_flow.scheduler._reports import Outcome, StatusReport, decide, parse_report
 from ai_flow.scheduler._snapshots import SnapshotStore
-from ai_flow.scheduler._triggers import BatchTriggers, fire_triggers
+from ai_flow.scheduler._triggers import fire_triggers
 from notification_service.model import Event
 
 log = logging.getLogger(__name__)
-
-ERROR_STATE = "__error__"
-_FINISHED_TASK = frozenset(s.value for s in TASK_FINISHED_STATUSES)
 
 
 def execution_id_of(event: Event) -> int | None:
@@ -49,187 +41,126 @@ def execution_id_of(event: Event) -> int | None:
     return int(value) if isinstance(value, int) else None
 
 
-class _Batch:
-    """Reads shared by the events of one batch, and state writes deferred to its end.
-
-    The scheduler is the only writer of rule state and of task changes it makes, so
-    caching them for the length of one transaction is safe.
-    """
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-        self._states: dict[tuple[int, str], dict] = {}
-        self._dirty: dict[tuple[int, str], set[str]] = {}
-        self._statuses: dict[int, dict[str, str]] = {}
-        self._running: dict[str | int, list] = {}
-        self.triggers = BatchTriggers(session)
-
-    def forget_running(self, namespace: str) -> None:
-        """Drop the cached running executions of `namespace` (one was just started)."""
-        self._running.pop(namespace, None)
-
-    def statuses(self, execution_id: int) -> dict[str, str]:
-        if execution_id not in self._statuses:
-            self._statuses[execution_id] = latest_statuses(self.session, execution_id)
-        return self._statuses[execution_id]
-
-    def tasks_changed(self, execution_id: int) -> None:
-        self._statuses.pop(execution_id, None)
-
-    def states(self, execution_id: int, scope: str) -> dict:
-        key = (execution_id, scope)
-        if key not in self._states:
-            rows = self.session.execute(
-                select(RuleStateRow.name, RuleStateRow.value).where(
-                    RuleStateRow.workflow_execution_id == execution_id,
-                    RuleStateRow.scope == scope,
-                )
-            )
-            self._states[key] = {name: value for name, value in rows}
-        return self._states[key]
-
-    def put_states(self, execution_id: int, scope: str, values: dict, names: set[str]) -> None:
-        self.states(execution_id, scope).update({n: values.get(n) for n in names})
-        self._dirty.setdefault((execution_id, scope), set()).update(names)
-
-    def flush(self) -> None:
-        for (execution_id, scope), names in self._dirty.items():
-            values = self._states[(execution_id, scope)]
-            for name in names:
-                rule_state.put_state(
-                    self.session, scope, name, values.get(name), execution_id=execution_id
-                )
-        self._dirty.clear()
-
-    def running(self, key: str | int) -> list:
-        """Running executions with their workflow name and snapshot: by id or namespace."""
-        if key not in self._running:
-            query = (
-                select(
-                    WorkflowExecutionRow,
-                    WorkflowRow.name,
-                    WorkflowSnapshotRow,
-                    WorkflowRow.is_enabled,
-                )
-                .join(WorkflowRow, WorkflowRow.id == WorkflowExecutionRow.workflow_id)
-                .join(
-                    WorkflowSnapshotRow,
-                    WorkflowSnapshotRow.id == WorkflowExecutionRow.snapshot_id,
-                )
-                .where(WorkflowExecutionRow.status == WorkflowStatus.RUNNING.value)
-            )
-            if isinstance(key, int):
-                query = query.where(WorkflowExecutionRow.id == key)
-            else:
-                query = query.where(WorkflowRow.namespace == key)
-            self._running[key] = list(self.session.execute(query))
-        # An execution that finished earlier in this batch is no longer a target.
-        return [row for row in self._running[key] if row[0].status == WorkflowStatus.RUNNING.value]
+def targets_key(event: Event) -> str | int:
+    """Which running executions an event concerns: its own (by id) or its namespace's."""
+    own = execution_id_of(event)
+    return own if own is not None else (event.namespace or "default")
 
 
 class EventProcessor:
-    def __init__(self, snapshots: SnapshotStore, evaluator: GuardedEvaluator) -> None:
+    def __init__(self, snapshots: SnapshotStore) -> None:
         self._snapshots = snapshots
-        self._evaluator = evaluator
 
-    def process(self, session: Session, events: list[Event]) -> None:
-        batch = _Batch(session)
-        for event in events:
-            self._process_one(batch, event)
+    def process(self, session, events: list[Event], lookup: Lookup) -> None:  # noqa: ANN001
+        batch = Batch(session, self._snapshots)
+        for index, event in enumerate(events):
+            self._process_one(batch, index, event, lookup)
         batch.flush()
 
-    def _process_one(self, batch: _Batch, event: Event) -> None:
+    def _process_one(self, batch: Batch, index: int, event: Event, lookup: Lookup) -> None:
         changed = None
-        if parse_task_status_event_key(event.key) is not None:
-            changed = self._apply_status(batch, event)
-        for execution, workflow, enabled in self._targets(batch, event):
+        report = parse_report(event)
+        if report is not None:
+            changed = self._apply_status(batch, event, report)
+        elif is_task_status_event_key(event.key):
+            log.warning("ignoring malformed task status event at offset %s", event.offset)
+        for target in self._targets(batch, event):
             # A disabled workflow schedules nothing new; its runs still finish and count.
-            acted = enabled and self._evaluate(batch, execution, workflow, event)
-            if acted or execution.id == changed:
-                refresh_workflow_status(batch.session, execution, workflow)
-        fire_triggers(self._snapshots, self._evaluator, batch.triggers, event)
-        if batch.triggers.started:
-            # Later events of this batch must see the new executions, as one batch later.
-            for namespace in batch.triggers.started:
-                batch.forget_running(namespace)
-            batch.triggers.started.clear()
+            acted = target.workflow.is_enabled and self._evaluate(
+                batch, index, target, event, lookup
+            )
+            if acted or target.execution.id == changed:
+                refresh_workflow_status(batch.session, target.execution, target.plan)
+        # Later events of this batch must see executions a trigger started, as one
+        # batch later would.
+        for namespace in fire_triggers(batch, index, event, lookup):
+            batch.forget_running(namespace)
 
-    def _apply_status(self, batch: _Batch, event: Event) -> int | None:
+    def _apply_status(self, batch: Batch, event: Event, report: StatusReport) -> int | None:
         """Record a task's reported status; returns its execution id if it changed.
 
         A FAILED try that will be retried becomes RETRYING, and so does the event's value
         (in place) so the rules evaluated on it see RETRYING, not FAILED.
         """
-        try:
-            info = json.loads(event.context or "{}")
-            row = batch.session.get(TaskExecutionRow, int(info["task_execution_id"]))
-            status = TaskStatus(event.value)
-        except (ValueError, KeyError, TypeError):
-            log.warning("ignoring malformed task status event at offset %s", event.offset)
+        row = batch.session.get(TaskExecutionRow, report.task_execution_id)
+        if row is None:
             return None
-        if status == TaskStatus.RETRYING:
-            # Tasks never report RETRYING: this is our own rewrite of a FAILED, seen again
-            # because a failed transaction replays the batch. Decide afresh.
-            status = TaskStatus.FAILED
-        if row is None or row.status in _FINISHED_TASK:
-            return None  # a late or repeated report: the first final status stands
-        if info.get("try_number", row.try_number) != row.try_number:
-            return None  # about an earlier try, which a retry has superseded
-        if row.status == TaskStatus.STOPPING.value and status == TaskStatus.RUNNING:
-            return None  # asked to stop before it came up; keep STOPPING
-        error = info.get("error")
-        if status == TaskStatus.FAILED and retry_if_allowed(
-            batch.session, self._snapshots, row, batch.running(row.workflow_execution_id), error
-        ):
+        running = batch.running(row.workflow_execution_id)
+        task = running[0].plan.tasks.get(row.task_name) if running else None
+        outcome = decide(row.status, row.try_number, report, task, bool(running))
+        if outcome == Outcome.IGNORE:
+            return None
+        if outcome == Outcome.RETRY:
+            assert task is not None
+            delay = task.retry_delay_of(row.try_number)
+            log.info(
+                "task %s of execution %s failed on try %s; retrying in %.1fs",
+                row.task_name,
+                row.workflow_execution_id,
+                row.try_number,
+                delay,
+            )
+            retry_task(batch.session, row, delay, report.error)
             event.value = TaskStatus.RETRYING.value
         else:
-            tasks.update_task_status(batch.session, row.id, status, error=error)
+            tasks.update_task_status(batch.session, row.id, report.status, error=report.error)
         batch.tasks_changed(row.workflow_execution_id)
         return row.workflow_execution_id
 
-    def _targets(
-        self, batch: _Batch, event: Event
-    ) -> list[tuple[WorkflowExecutionRow, Workflow, bool]]:
-        """Running executions the event concerns: its own, or all in its namespace."""
-        own = execution_id_of(event)
-        rows = batch.running(own if own is not None else (event.namespace or "default"))
-        targets = []
-        for execution, name, snapshot, enabled in rows:
-            try:
-                workflow = self._snapshots.workflow(snapshot, name)
-            except Exception:  # noqa: BLE001 - a broken snapshot must not stop scheduling
-                log.exception("cannot load snapshot %s of workflow %s", snapshot.id, name)
-                continue
-            if own is not None or workflow.rules_expecting(event.key):
-                targets.append((execution, workflow, enabled))
-        return targets
+    @staticmethod
+    def _targets(batch: Batch, event: Event) -> list[Target]:
+        """Running executions the event concerns: its own, or those of its namespace
+        whose rules expect the key."""
+        key = targets_key(event)
+        rows = batch.running(key)
+        if isinstance(key, int):
+            return rows
+        return [t for t in rows if t.plan.expects(event.key)]
 
     def _evaluate(
-        self, batch: _Batch, execution: WorkflowExecutionRow, workflow: Workflow, event: Event
+        self, batch: Batch, index: int, target: Target, event: Event, lookup: Lookup
     ) -> bool:
-        """Evaluate every rule expecting the event; returns whether an action was taken."""
+        """Evaluate every rule expecting the event; returns whether an action was taken.
+
+        Every matching rule sees the event (its state stays right); per task, the first
+        action wins.
+        """
         acted = False
-        for task_name, rules in workflow.rules.items():
-            chosen = None
-            # Every matching rule sees the event (its state stays right); the first action wins.
-            for index, rule in enumerate(rules):
-                if not rule.condition.expects(event):
-                    continue
-                scope = f"{task_name}#{index}"
-                states = batch.states(execution.id, scope)
-                context = RuleContext(batch.statuses(execution.id), states)
-                try:
-                    action = self._evaluator.run(lambda r=rule, c=context: r.trigger(event, c))
-                except ConditionError as exc:
-                    log.error("rule %s of task %s failed: %s", index, task_name, exc)
-                    batch.put_states(execution.id, scope, {ERROR_STATE: str(exc)}, {ERROR_STATE})
-                    continue
-                if context.changed:
-                    batch.put_states(execution.id, scope, context.states, context.changed)
-                if action is not None and chosen is None:
-                    chosen = action
+        execution_id = target.execution.id
+        rules = target.plan.rules_expecting(event.key)
+        for task_name, task_rules in itertools.groupby(rules, key=lambda r: r.task):
+            chosen: TaskAction | None = None
+            for rule in task_rules:
+                if self._met(batch, index, target, rule, event, lookup) and chosen is None:
+                    chosen = rule.action
             if chosen is not None:
-                apply_action(batch.session, execution.id, task_name, chosen)
-                batch.tasks_changed(execution.id)
+                apply_action(batch.session, execution_id, task_name, chosen)
+                batch.tasks_changed(execution_id)
                 acted = True
         return acted
+
+    @staticmethod
+    def _met(
+        batch: Batch, index: int, target: Target, rule: RulePlan, event: Event, lookup: Lookup
+    ) -> bool:
+        execution_id = target.execution.id
+        states = batch.states(execution_id, rule.scope)
+        statuses = batch.statuses(execution_id)
+        if rule.condition is None:
+            result = lookup.task_rule(index, event, target, rule, statuses, states)
+            if result.error is not None:
+                log.error("rule %s of task %s failed: %s", rule.index, rule.task, result.error)
+            if result.changed:
+                batch.put_states(execution_id, rule.scope, dict(result.after), result.changed)
+            return result.met
+        context = RuleContext(statuses, states)
+        try:
+            met = rule.condition.expects(event) and bool(rule.condition.is_met(event, context))
+        except Exception as exc:  # noqa: BLE001 - a built-in condition's bug stays in its rule
+            log.exception("built-in rule %s of task %s failed", rule.index, rule.task)
+            message = f"condition raised {type(exc).__name__}: {exc}"
+            batch.put_states(execution_id, rule.scope, {ERROR_STATE: message}, {ERROR_STATE})
+            return False
+        if context.changed:
+            batch.put_states(execution_id, rule.scope, context.states, context.changed)
+        return met

@@ -1,23 +1,45 @@
-"""The scheduler loop: events from the committed offset, one transaction per batch."""
+"""The scheduler loop: events from the committed offset, one transaction per batch.
+
+Each batch is looked ahead first (user conditions evaluated in their evaluator
+processes, outside any transaction), then applied in one transaction with the new
+offset. A batch whose look-ahead went stale part-way commits the events before that
+point and looks ahead again from there.
+
+A batch that keeps failing for another reason is retried event by event; an event that
+fails every time on its own is skipped: recorded in `af_scheduler_error` with its error,
+in the transaction that advances the offset past it. Database outages are never a reason
+to skip: they are retried until the database answers.
+"""
 
 from __future__ import annotations
 
 import logging
 import queue
 import threading
-import time
+import traceback
 from collections.abc import Callable
 
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, sessionmaker
 
-from ai_flow.metadata import offsets, read_session, write_session
-from ai_flow.scheduler._processor import EventProcessor
+from ai_flow.metadata import offsets, read_session, scheduler_errors, write_session
+from ai_flow.scheduler._lookup import Speculation, SpeculationMiss
+from ai_flow.scheduler._processor import EventProcessor, execution_id_of
+from ai_flow.scheduler._speculation import Speculator
 from notification_service.client import ListenerProcessor, NotificationClient
 from notification_service.model import Event
 
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 500
+#: Tries of a failing batch, then of each of its events alone, before an event is skipped.
+ATTEMPTS = 3
+_TRANSIENT = (
+    sa_exc.OperationalError,
+    sa_exc.InterfaceError,
+    sa_exc.DisconnectionError,
+    sa_exc.TimeoutError,
+)
 
 
 class _Enqueue(ListenerProcessor):
@@ -27,6 +49,13 @@ class _Enqueue(ListenerProcessor):
     def process(self, events: list[Event]) -> None:
         for event in events:
             self._sink.put(event)
+
+
+def error_summary(exc: BaseException) -> str:
+    """`Type: message` and where it was raised (innermost frames), for the error log."""
+    frames = traceback.extract_tb(exc.__traceback__)[-4:]
+    where = "; ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno} in {f.name}" for f in frames)
+    return f"{type(exc).__name__}: {exc}"[:3000] + (f" (at {where})" if where else "")
 
 
 class Scheduler:
@@ -40,12 +69,14 @@ class Scheduler:
         self,
         factory: sessionmaker[Session],
         processor: EventProcessor,
+        speculator: Speculator,
         notification_uri: str,
         lock: threading.Lock,
         on_committed: Callable[[], None],
     ) -> None:
         self._factory = factory
         self._processor = processor
+        self._speculator = speculator
         self._notification_uri = notification_uri
         self._lock = lock
         self._on_committed = on_committed
@@ -82,28 +113,121 @@ class Scheduler:
             except queue.Empty:
                 break
         # A resumed stream may repeat what is already committed.
-        return [e for e in batch if e.offset > self.committed_offset]
+        return [e for e in batch if e.offset is not None and e.offset > self.committed_offset]
 
     def _run(self) -> None:
         while not self._stopped.is_set():
             batch = self._next_batch()
             if batch:
-                self._commit(batch)
+                self.commit(batch)
 
-    def _commit(self, batch: list[Event]) -> None:
-        delay = 0.1
-        while not self._stopped.is_set():
+    # Committing
+
+    def commit(self, events: list[Event]) -> None:
+        """Apply `events` (in offset order), retrying until each is applied or skipped."""
+        failures = 0  # of the batch; from ATTEMPTS on, events go one by one
+        while events and not self._stopped.is_set():
             try:
-                with self._lock, write_session(self._factory) as session:
-                    stored = offsets.get_offset(session, for_update=True)
-                    todo = [e for e in batch if e.offset > stored]
-                    if todo:
-                        self._processor.process(session, todo)
-                        offsets.set_offset(session, todo[-1].offset)
-                self.committed_offset = max(stored, batch[-1].offset)
-                self._on_committed()
-                return
-            except Exception:  # noqa: BLE001 - retry: skipping would lose the batch
-                log.exception("scheduling a batch of %d events failed; retrying", len(batch))
-                time.sleep(delay)
-                delay = min(delay * 2, 5.0)
+                if failures < ATTEMPTS:
+                    done = self._round(events)
+                else:
+                    done = 1
+                    if self._alone(events[0]):
+                        failures = 0  # the culprit is out: back to whole batches
+            except _TRANSIENT:
+                log.exception("the metadata database failed; retrying")
+                self._pause(failures)
+                continue
+            except Exception:  # noqa: BLE001 - retried, then narrowed to one event
+                failures += 1
+                log.exception("scheduling %d event(s) failed (attempt %d)", len(events), failures)
+                self._pause(failures)
+                continue
+            events = events[done:]
+            if failures < ATTEMPTS:
+                failures = 0
+
+    def _pause(self, failures: int) -> None:
+        self._stopped.wait(min(0.1 * 2 ** min(failures, 6), 5.0))
+
+    def _alone(self, event: Event) -> bool:
+        """One event on its own: applied, or skipped after ATTEMPTS failures (True)."""
+        error: Exception | None = None
+        for attempt in range(ATTEMPTS):
+            try:
+                self._round([event])
+                return False
+            except _TRANSIENT:
+                raise
+            except Exception as exc:  # noqa: BLE001 - the event itself is the suspect
+                error = exc
+                log.exception("event %s failed on its own (attempt %d)", event.offset, attempt + 1)
+                self._pause(attempt)
+        assert error is not None
+        self._skip(event, error)
+        return True
+
+    def _skip(self, event: Event, error: Exception) -> None:
+        assert event.offset is not None
+        summary = error_summary(error)
+        with self._lock, write_session(self._factory) as session:
+            stored = offsets.get_offset(session, for_update=True)
+            if event.offset > stored:
+                scheduler_errors.record_error(
+                    session,
+                    event.offset,
+                    event.key,
+                    event.namespace,
+                    execution_id_of(event),
+                    summary,
+                )
+                offsets.set_offset(session, event.offset)
+        self.committed_offset = max(self.committed_offset, event.offset)
+        log.error("skipped event %s (key %r): %s", event.offset, event.key, summary)
+
+    def _round(self, events: list[Event]) -> int:
+        """Commit a prefix of `events` (at least one event); returns its length."""
+        spec = self._speculator.speculate(events)
+        count = len(events)
+        while True:
+            try:
+                return self._transaction(events[:count], spec)
+            except SpeculationMiss as miss:
+                if miss.index == 0:
+                    break
+                count = miss.index  # commit what was foreseen, look ahead from there
+        # Stale from the very first event: look ahead again while holding the lock, so
+        # no other writer changes what the answers depend on in between.
+        locked: list[Speculation] = []
+
+        def under_lock() -> Speculation:
+            locked.append(self._speculator.speculate(events[:1]))
+            return locked[0]
+
+        try:
+            return self._transaction(events[:1], under_lock)
+        except SpeculationMiss:
+            pass
+        # Last resort: an answer depends on what an earlier rule of this same event did;
+        # compute the missing answers on the spot, for this one event.
+        locked[0].sync = True
+        return self._transaction(events[:1], locked[0])
+
+    def _transaction(
+        self, events: list[Event], spec: Speculation | Callable[[], Speculation]
+    ) -> int:
+        with self._lock:
+            lookup = spec() if callable(spec) else spec
+            with write_session(self._factory) as session:
+                stored = offsets.get_offset(session, for_update=True)
+                todo = [e for e in events if e.offset is not None and e.offset > stored]
+                if todo:
+                    try:
+                        self._processor.process(session, todo, lookup)
+                    except SpeculationMiss as miss:
+                        raise SpeculationMiss(miss.index + len(events) - len(todo)) from None
+                    offsets.set_offset(session, todo[-1].offset)  # type: ignore[arg-type]
+        last = events[-1].offset or 0
+        self.committed_offset = max(stored, last)
+        self._on_committed()
+        return len(events)

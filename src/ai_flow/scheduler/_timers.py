@@ -47,6 +47,7 @@ from ai_flow.metadata import (
 from ai_flow.model.execution_type import ExecutionType
 from ai_flow.model.status import WorkflowStatus
 from ai_flow.scheduler._actions import start_task, start_workflow_execution
+from ai_flow.scheduler._plan import PlanError
 from ai_flow.scheduler._retention import purge_history
 from ai_flow.scheduler._snapshots import SnapshotStore
 from notification_service.util.clock import now_ms
@@ -162,15 +163,15 @@ class TimerLoop:
         if workflow.is_enabled and workflow.latest_snapshot_id is not None:
             snapshot = session.get(WorkflowSnapshotRow, workflow.latest_snapshot_id)
             try:
-                definition = self._snapshots.workflow(snapshot, workflow.name)
-            except Exception:  # noqa: BLE001 - a broken snapshot skips this fire
-                log.exception("schedule %s: cannot load snapshot %s", row.id, snapshot.id)
+                plan = self._snapshots.plan(snapshot)
+            except PlanError as exc:  # a broken snapshot skips this fire
+                log.error("schedule %s: snapshot %s: %s", row.id, snapshot.id, exc)
             else:
                 start_workflow_execution(
                     session,
                     workflow.id,
                     snapshot.id,
-                    definition,
+                    plan,
                     ExecutionType.PERIODIC,
                     trigger_info={
                         "schedule_id": row.id,

@@ -1,140 +1,131 @@
 """Workflow triggers: evaluated on each event in the scheduler's batch transaction.
 
 Every active trigger of an enabled workflow in the event's namespace whose condition
-expects the event is evaluated (guarded, with its own rule state: trigger_id scope);
-when met, an EVENT execution of the workflow's latest snapshot starts in the same
-transaction as the event's offset, so a trigger fires exactly once per event. The
-event's own context (the execution that sent it) does not matter to triggers.
+expects the event is evaluated (with its own rule state); when met, an EVENT execution
+of the workflow's latest snapshot starts in the same transaction as the event's offset,
+so a trigger fires exactly once per event. The event's own context (the execution that
+sent it) does not matter to triggers.
+
+Stored rules made only of built-in classes are decoded and evaluated here; a rule that
+names a user class is evaluated by the evaluator of the workflow's latest snapshot.
 """
 
 from __future__ import annotations
 
+import functools
+import json
 import logging
-from typing import Any
+from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from ai_flow.metadata import (
-    RuleStateRow,
-    WorkflowRow,
-    WorkflowSnapshotRow,
-    WorkflowTriggerRow,
-    rule_state,
-)
+from ai_flow.evaluator import ERROR_STATE, RuleContext
+from ai_flow.metadata import WorkflowRow, WorkflowSnapshotRow, WorkflowTriggerRow
 from ai_flow.model.execution_type import ExecutionType
-from ai_flow.model.internal.rule_codec import RuleCodecError
+from ai_flow.model.internal.rule_codec import (
+    RuleCodecError,
+    decode_rule,
+    import_builtin,
+    is_builtin,
+)
+from ai_flow.model.rule import WorkflowRule
 from ai_flow.scheduler._actions import start_workflow_execution
-from ai_flow.scheduler._context import RuleContext
-from ai_flow.scheduler._evaluator import ConditionError, GuardedEvaluator
-from ai_flow.scheduler._snapshots import SnapshotStore
-from ai_flow.scheduler._trigger_rules import trigger_rules
+from ai_flow.scheduler._batch import Batch
+from ai_flow.scheduler._lookup import Lookup
+from ai_flow.scheduler._plan import PlanError
 from notification_service.model import Event
 
 log = logging.getLogger(__name__)
 
-SCOPE = "trigger"
-ERROR_STATE = "__error__"
 _NO_STATUS: dict[str, str] = {}  # a trigger has no execution, so no task statuses
 
 
-class BatchTriggers:
-    """Active triggers per namespace and their states, read once per batch; `started`
-    names the namespaces where a trigger started an execution."""
+@dataclass(frozen=True)
+class StoredTrigger:
+    """A stored rule as the server sees it: the keys it expects and, if it is made of
+    built-in classes only, the decoded rule (else None: user code)."""
 
-    def __init__(self, session: Session) -> None:
-        self.session = session
-        self._active: dict[str, list[Any]] = {}
-        self._states: dict[int, dict[str, Any]] = {}
-        self.started: set[str] = set()
+    keys: frozenset[str]
+    rule: WorkflowRule | None
+    error: str | None = None
 
-    def active(self, namespace: str) -> list[Any]:
-        if namespace not in self._active:
-            query = (
-                select(WorkflowTriggerRow, WorkflowRow, WorkflowSnapshotRow)
-                .join(WorkflowRow, WorkflowRow.id == WorkflowTriggerRow.workflow_id)
-                .join(WorkflowSnapshotRow, WorkflowSnapshotRow.id == WorkflowRow.latest_snapshot_id)
-                .where(
-                    WorkflowTriggerRow.is_paused.is_(False),
-                    WorkflowRow.is_enabled.is_(True),
-                    WorkflowRow.namespace == namespace,
-                )
-                .order_by(WorkflowTriggerRow.id)
-            )
-            self._active[namespace] = list(self.session.execute(query))
-        return self._active[namespace]
-
-    def states(self, trigger_id: int) -> dict[str, Any]:
-        if trigger_id not in self._states:
-            rows = self.session.execute(
-                select(RuleStateRow.name, RuleStateRow.value).where(
-                    RuleStateRow.workflow_trigger_id == trigger_id, RuleStateRow.scope == SCOPE
-                )
-            )
-            self._states[trigger_id] = {name: value for name, value in rows}
-        return self._states[trigger_id]
-
-    def put(self, trigger_id: int, values: dict[str, Any], names: set[str]) -> None:
-        """Write-through: triggers are few, so no deferred flush is needed."""
-        states = self.states(trigger_id)
-        for name in names:
-            states[name] = values.get(name)
-            rule_state.put_state(self.session, SCOPE, name, states[name], trigger_id=trigger_id)
-
-    def error(self, trigger_id: int, message: str) -> None:
-        """Remember why the trigger failed (written only when the reason changes)."""
-        if self.states(trigger_id).get(ERROR_STATE) != message:
-            self.put(trigger_id, {ERROR_STATE: message}, {ERROR_STATE})
+    @property
+    def is_user(self) -> bool:
+        return self.rule is None and self.error is None
 
 
-def fire_triggers(
-    snapshots: SnapshotStore, evaluator: GuardedEvaluator, cache: BatchTriggers, event: Event
-) -> None:
-    """Evaluate the triggers concerned by `event`, with the batch's trigger cache."""
-    namespace = event.namespace or "default"
-    for trigger, wf, snapshot in cache.active(namespace):
+@functools.lru_cache(maxsize=1024)
+def parse_trigger(text: str) -> StoredTrigger:
+    try:
+        data = json.loads(text)
+        keys = frozenset(data.get("expect_event_keys") or ())
+        condition = data.get("condition")
+    except (ValueError, AttributeError) as exc:
+        return StoredTrigger(frozenset(), None, f"a stored rule is not valid: {exc}")
+    if not is_builtin(condition):
+        return StoredTrigger(keys, None)
+    try:
+        return StoredTrigger(keys, decode_rule(text, import_builtin))
+    except RuleCodecError as exc:
+        return StoredTrigger(keys, None, str(exc))
+
+
+def fire_triggers(batch: Batch, index: int, event: Event, lookup: Lookup) -> set[str]:
+    """Evaluate the triggers concerned by `event`; returns the namespaces where one
+    started an execution."""
+    started: set[str] = set()
+    for trigger, wf, snapshot in batch.triggers(event.namespace or "default"):
+        stored = parse_trigger(trigger.rule)
+        if event.key not in stored.keys:
+            continue
         label = f"{wf.namespace}.{wf.name}"
-        try:
-            rule = trigger_rules(snapshots).rule(snapshot, trigger.rule, label)
-        except RuleCodecError as exc:
-            if trigger.rule and event.key in trigger.rule:  # cheap "might expect it" test
-                log.error("trigger %s of workflow %s cannot be loaded: %s", trigger.id, label, exc)
-                cache.error(trigger.id, str(exc))
+        if stored.error is not None:
+            _error(batch, trigger.id, f"trigger {trigger.id} of workflow {label}: {stored.error}")
             continue
-        if not rule.condition.expects(event):
-            continue
-        context = RuleContext(_NO_STATUS, cache.states(trigger.id))
-        try:
-            met = evaluator.run(lambda r=rule, c=context: r.trigger(event, c))
-        except ConditionError as exc:
-            log.error("trigger %s of workflow %s failed: %s", trigger.id, label, exc)
-            cache.error(trigger.id, str(exc))
-            continue
-        if context.changed:
-            cache.put(trigger.id, context.states, context.changed)
-        if met:
-            _start(snapshots, cache, trigger, wf, snapshot, event)
+        states = batch.trigger_states(trigger.id)
+        if stored.rule is not None:
+            context = RuleContext(_NO_STATUS, states)
+            met = stored.rule.trigger(event, context)
+            if context.changed:
+                batch.put_trigger_states(trigger.id, context.states, context.changed)
+        else:
+            result = lookup.trigger(index, event, trigger.id, snapshot, trigger.rule, states)
+            if result.error is not None:
+                _error(
+                    batch,
+                    trigger.id,
+                    f"trigger {trigger.id} of workflow {label} failed: {result.error}",
+                )
+                continue
+            met = result.met
+            if result.changed:
+                batch.put_trigger_states(trigger.id, dict(result.after), result.changed)
+        if met and _start(batch, trigger, wf, snapshot, event):
+            started.add(wf.namespace)
+    return started
+
+
+def _error(batch: Batch, trigger_id: int, message: str) -> None:
+    """Remember why the trigger failed (written only when the reason changes)."""
+    log.error("%s", message)
+    if batch.trigger_states(trigger_id).get(ERROR_STATE) != message:
+        batch.put_trigger_states(trigger_id, {ERROR_STATE: message}, {ERROR_STATE})
 
 
 def _start(
-    snapshots: SnapshotStore,
-    cache: BatchTriggers,
+    batch: Batch,
     trigger: WorkflowTriggerRow,
     wf: WorkflowRow,
     snapshot: WorkflowSnapshotRow,
     event: Event,
-) -> None:
+) -> bool:
     try:
-        workflow = snapshots.workflow(snapshot, wf.name)
-    except Exception as exc:  # noqa: BLE001 - a broken snapshot must not stop scheduling
-        log.exception("cannot load snapshot %s of workflow %s", snapshot.id, wf.name)
-        cache.error(trigger.id, f"cannot load snapshot {snapshot.id}: {exc}")
-        return
+        plan = batch.snapshots.plan(snapshot)
+    except PlanError as exc:
+        _error(batch, trigger.id, f"trigger {trigger.id}: snapshot {snapshot.id}: {exc}")
+        return False
     execution = start_workflow_execution(
-        cache.session, wf.id, snapshot.id, workflow, ExecutionType.EVENT, event_offset=event.offset
+        batch.session, wf.id, snapshot.id, plan, ExecutionType.EVENT, event_offset=event.offset
     )
     execution.trigger_info = {"trigger_id": trigger.id, "event_key": event.key}
-    cache.started.add(wf.namespace)
     log.info(
         "trigger %s started execution %s of %s.%s on event %s",
         trigger.id,
@@ -143,3 +134,4 @@ def _start(
         wf.name,
         event.offset,
     )
+    return True

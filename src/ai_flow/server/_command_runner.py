@@ -1,83 +1,61 @@
-"""Carries out the scheduler's outbox: launches and stops task processes.
+"""Carries out the scheduler's outbox through the executor: launches and stops tries.
 
-Launching is idempotent by (execution, task, sequence number) — the task runtime's lock
-and status files make a repeated START after a crash a no-op — so a command is marked
-done only after it took effect, and replaying it is always safe. A command with a
-`not_before` (a retry's backoff) waits until then; the loop wakes when it is due.
+Launching is idempotent: the executor's submit of a try that already runs returns the
+same handle, and the runtime's claim lets only one process run a try, so a command is
+marked done only after it took effect and replaying it is always safe. A command with a
+`not_before` (a retry's backoff) waits until then. STOPs are never held up behind STARTs
+that wait for capacity; STARTs keep their order among themselves.
 """
 
 from __future__ import annotations
 
 import logging
-import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
+from enum import Enum
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from ai_flow.executor import LocalTaskLauncher, make_task_spec
-from ai_flow.metadata import (
-    TaskExecutionRow,
-    WorkflowExecutionRow,
-    WorkflowRow,
-    WorkflowSnapshotRow,
-    commands,
-    read_session,
-    write_session,
-)
+from ai_flow.executor import TaskExecutor
+from ai_flow.metadata import commands, read_session, write_session
 from ai_flow.metadata import task_executions as tasks
 from ai_flow.model.action import TaskAction
-from ai_flow.model.status import TaskStatus
-from ai_flow.runtime import TaskSpec
-from ai_flow.scheduler import SnapshotStore
-from ai_flow.server._deadlines import Deadlines
+from ai_flow.model.status import TASK_LAUNCHABLE, TaskStatus
+from ai_flow.server._tasks import SpecFactory, StatusSink, task_context_of
+from ai_flow.server._watcher import STOP_MARGIN, Watcher
 from notification_service.util.clock import now_ms
 
 log = logging.getLogger(__name__)
 
-LAUNCHABLE = (TaskStatus.QUEUED.value, TaskStatus.RETRYING.value)
+
+class _Start(Enum):
+    DONE = "DONE"
+    FULL = "FULL"  # the executor is at capacity: later STARTs wait too
+    WAIT = "WAIT"  # the previous try's process is still exiting
 
 
 class CommandRunner:
     def __init__(
         self,
         factory: sessionmaker[Session],
-        lock: threading.Lock,
-        launcher: LocalTaskLauncher,
-        snapshots: SnapshotStore,
-        aiflow_home: Path,
-        notification_uri: str,
-        heartbeat_interval: float,
+        executor: TaskExecutor,
+        specs: SpecFactory,
+        sink: StatusSink,
+        watcher: Watcher,
+        stoppers: ThreadPoolExecutor,
         check_interval: float = 1.0,
-        stop_grace: float = 10.0,
-        log_dir: Path | None = None,
-        heartbeat_timeout: float = 60.0,
-        heartbeat_check_interval: float = 10.0,
     ) -> None:
-        self._log_dir = log_dir
         self._factory = factory
-        self._lock = lock
-        self._launcher = launcher
-        self._snapshots = snapshots
-        self._home = aiflow_home
-        self._notification_uri = notification_uri
-        self._heartbeat_interval = heartbeat_interval
-        self._check_interval = check_interval
-        self._stop_grace = stop_grace
+        self._executor = executor
+        self._specs = specs
+        self._sink = sink
+        self.watcher = watcher
+        self._stoppers = stoppers
+        self.check_interval = check_interval
         self._wake = threading.Event()
         self._stopped = threading.Event()
-        self._stoppers = ThreadPoolExecutor(max_workers=8, thread_name_prefix="af-stop")
         self._thread = threading.Thread(target=self._run, name="af-executor", daemon=True)
-        self._host = socket.gethostname()
-        self.deadlines = Deadlines(
-            launcher,
-            self._stoppers.submit,
-            lambda: self._stop_grace,
-            heartbeat_timeout,
-            heartbeat_check_interval,
-        )
         self._next_due: int | None = None
 
     def start(self) -> None:
@@ -90,13 +68,12 @@ class CommandRunner:
         self._stopped.set()
         self._wake.set()
         self._thread.join(timeout=10)
-        self._stoppers.shutdown(wait=False)
 
     def _run(self) -> None:
-        # Running tasks launched before a restart are adopted by the first watch pass.
+        # Tries launched before a restart are adopted by the first watch pass.
         last_watch = 0.0
         while not self._stopped.is_set():
-            wait = self._check_interval
+            wait = self.check_interval
             if self._next_due is not None:
                 wait = min(wait, max(0.0, (self._next_due - now_ms()) / 1000))
             self._wake.wait(wait)
@@ -104,8 +81,9 @@ class CommandRunner:
             try:
                 self.run_pending()
                 now = time.monotonic()
-                if now - last_watch >= self._check_interval:
-                    self.watch()
+                if now - last_watch >= self.check_interval:
+                    if self.watcher.watch():
+                        self._wake.set()  # commands are pending: do not forget them
                     last_watch = now
             except Exception:  # noqa: BLE001 - the loop must survive a DB blip
                 log.exception("executor pass failed")
@@ -118,75 +96,53 @@ class CommandRunner:
                 for c in commands.pending(session, 200, now=now)
             ]
             self._next_due = commands.next_delayed_time(session, now)
+        full = False
         for command_id, action, te_id in pending:
-            if action == TaskAction.START.value:
-                if self._start(command_id, te_id) is False:
-                    break  # at parallelism: the rest stay queued, in order
-            else:
+            if action != TaskAction.START.value:
                 self._stop(command_id, te_id)
+            elif not full:
+                full = self._start(command_id, te_id) is _Start.FULL
 
-    def _spec(self, session: Session, te: TaskExecutionRow) -> TaskSpec:
-        execution = session.get(WorkflowExecutionRow, te.workflow_execution_id)
-        workflow = session.get(WorkflowRow, execution.workflow_id)
-        snapshot = session.get(WorkflowSnapshotRow, execution.snapshot_id)
-        return make_task_spec(
-            self._home,
-            workflow_execution_id=execution.id,
-            task_execution_id=te.id,
-            task_name=te.task_name,
-            sequence_number=te.sequence_number,
-            try_number=te.try_number,
-            workflow_name=workflow.name,
-            namespace=workflow.namespace,
-            snapshot_path=str(self._snapshots.path(snapshot)),
-            notification_server_uri=self._notification_uri,
-            heartbeat_interval=self._heartbeat_interval,
-            stop_timeout=self._stop_grace,
-            log_dir=self._log_dir,
-        )
-
-    def _start(self, command_id: int, te_id: int) -> bool | None:
-        """False at parallelism; None to wait for a retried try's process to exit."""
+    def _start(self, command_id: int, te_id: int) -> _Start:
         with read_session(self._factory) as session:
-            te = session.get(TaskExecutionRow, te_id)
-            spec = self._spec(session, te)
-            status = te.status
-        if status in LAUNCHABLE:
-            if not self._launcher.can_launch():
-                return False
-            if self._launcher.previous_try_alive(spec):
-                self._next_due = now_ms() + 100
-                return None
-            pid = self._launcher.launch(spec)
-        else:
-            pid = None  # stopped (or finished) before it was launched: never run it
-            if status == TaskStatus.STOPPING.value:
-                self._launcher.report_dead(spec, TaskStatus.STOPPED)
-        with self._lock, write_session(self._factory) as session:
-            if pid:
-                tasks.set_task_process(session, te_id, pid, self._host)
+            te, execution, workflow, snapshot = tasks.get_with_context(session, te_id)
+            spec = self._specs.spec(te, execution, workflow, snapshot)
+        if te.status in TASK_LAUNCHABLE:
+            if te.handle and te.handle_try != te.try_number:
+                if self._executor.poll([te.handle])[te.handle].alive:
+                    self._next_due = now_ms() + 100  # a retry waits for the failed try to exit
+                    return _Start.WAIT
+            if self._executor.capacity() == 0:
+                return _Start.FULL
+            handle = self._executor.submit(spec)
+            with write_session(self._factory) as session:
+                tasks.set_handle(session, te_id, handle, spec.try_number)
+                commands.mark_done(session, command_id)
+            return _Start.DONE
+        # Stopped (or finished) before it was launched: never run it; its STOP command
+        # reports STOPPED.
+        with write_session(self._factory) as session:
             commands.mark_done(session, command_id)
-        return True
+        return _Start.DONE
 
     def _stop(self, command_id: int, te_id: int) -> None:
         with read_session(self._factory) as session:
-            te = session.get(TaskExecutionRow, te_id)
-            spec = self._spec(session, te)
-            launched = te.pid is not None
-        if launched:
-            self._stoppers.submit(self._stop_process, spec)
-        else:
-            self._launcher.report_dead(spec, TaskStatus.STOPPED)
-        with self._lock, write_session(self._factory) as session:
+            te, execution, workflow, snapshot = tasks.get_with_context(session, te_id)
+            grace = self._specs.stop_timeout(snapshot, te.task_name) + STOP_MARGIN
+            task = task_context_of(te, execution, workflow)
+        if te.handle and te.handle_try == te.try_number:
+            # The watch pass reports STOPPED if the process ends without saying so.
+            self._stoppers.submit(self._cancel, te.handle, grace)
+        elif te.status == TaskStatus.STOPPING.value and not self._sink.report(
+            task, TaskStatus.STOPPED
+        ):
+            return  # the notification server is down: try again on the next pass
+        with write_session(self._factory) as session:
             commands.mark_done(session, command_id)
 
-    def _stop_process(self, spec: TaskSpec) -> None:
+    def _cancel(self, handle: str, grace: float) -> None:
         try:
-            self._launcher.stop(spec, self._stop_grace)
-        except Exception:  # noqa: BLE001
-            log.exception("stopping task %s failed", spec.key)
-
-    def watch(self) -> None:
-        """Report silent deaths and unsent statuses; fail tries past their deadlines."""
-        if self.deadlines.watch(self._factory, self._spec, self._snapshots):
-            self._wake.set()  # commands are pending: make sure they are not forgotten
+            self._executor.cancel(handle, grace)
+        except Exception:  # noqa: BLE001 - the next watch pass looks again
+            log.exception("stopping a task failed")
+        self._wake.set()

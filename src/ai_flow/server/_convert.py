@@ -6,6 +6,7 @@ import json
 
 from ai_flow.metadata import (
     NamespaceRow,
+    SchedulerErrorRow,
     TaskExecutionRow,
     WorkflowExecutionRow,
     WorkflowRow,
@@ -41,7 +42,10 @@ def snapshot(row: WorkflowSnapshotRow) -> pb.WorkflowSnapshotProto:
         file_name=row.file_name,
         uri=row.uri,
         signature=row.signature,
-        artifacts=[pb.ArtifactProto(name=a["name"], uri=a["uri"]) for a in row.artifacts or []],
+        artifacts=[
+            pb.ArtifactProto(name=a["name"], uri=a["uri"], directory=bool(a.get("directory")))
+            for a in row.artifacts or []
+        ],
         create_time=row.create_time,
     )
 
@@ -72,6 +76,9 @@ def task_execution(row: TaskExecutionRow) -> pb.TaskExecutionProto:
         begin_date=row.begin_date,
         end_date=row.end_date,
         error=row.error,
+        host=row.host,
+        pid=row.pid,
+        stop_reason=row.stop_reason,
     )
 
 
@@ -97,5 +104,16 @@ def trigger(row: WorkflowTriggerRow, wf: WorkflowRow) -> pb.WorkflowTriggerProto
         workflow_name=wf.name,
         rule=row.rule,
         is_paused=row.is_paused,
+        create_time=row.create_time,
+    )
+
+
+def scheduler_error(row: SchedulerErrorRow) -> pb.SchedulerErrorProto:
+    return pb.SchedulerErrorProto(
+        event_offset=row.event_offset,
+        event_key=row.event_key,
+        namespace=row.namespace or "",
+        workflow_execution_id=row.workflow_execution_id,
+        error=row.error,
         create_time=row.create_time,
     )

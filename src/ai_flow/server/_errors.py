@@ -1,4 +1,4 @@
-"""Metadata and user errors -> gRPC status codes with one-line details."""
+"""Domain errors -> gRPC status codes with one-line details."""
 
 from __future__ import annotations
 
@@ -9,9 +9,13 @@ from typing import Any
 
 import grpc
 
-from ai_flow.metadata import AlreadyExistsError, ConflictError, NotFoundError
-from ai_flow.model.errors import WorkflowDefinitionError
-from ai_flow.server._evaluate import WorkflowFileError
+from ai_flow.app.errors import (
+    AlreadyExistsError,
+    ConflictError,
+    InvalidArgumentError,
+    NotFoundError,
+    PreconditionError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -19,17 +23,11 @@ _CODES: list[tuple[type[Exception], grpc.StatusCode]] = [
     (NotFoundError, grpc.StatusCode.NOT_FOUND),
     (AlreadyExistsError, grpc.StatusCode.ALREADY_EXISTS),
     (ConflictError, grpc.StatusCode.FAILED_PRECONDITION),
-    (WorkflowFileError, grpc.StatusCode.INVALID_ARGUMENT),
-    (WorkflowDefinitionError, grpc.StatusCode.INVALID_ARGUMENT),
+    (PreconditionError, grpc.StatusCode.FAILED_PRECONDITION),
+    (InvalidArgumentError, grpc.StatusCode.INVALID_ARGUMENT),
+    # Model validation (names, expressions) raises ValueError subclasses.
     (ValueError, grpc.StatusCode.INVALID_ARGUMENT),
 ]
-
-
-class PreconditionError(Exception):
-    """The request is well-formed but the state forbids it (disabled workflow...)."""
-
-
-_CODES.insert(0, (PreconditionError, grpc.StatusCode.FAILED_PRECONDITION))
 
 
 def rpc_errors(fn: Callable[..., Any]) -> Callable[..., Any]:

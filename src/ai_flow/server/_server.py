@@ -1,4 +1,5 @@
-"""Assembles the AIFlow server: gRPC API, scheduler and executor in one process."""
+"""Assembles the AIFlow server: the gRPC API and internal RPC, the scheduler, the command
+runner with its executor, and the timer loop, around one application context."""
 
 from __future__ import annotations
 
@@ -11,19 +12,18 @@ from pathlib import Path
 
 import grpc
 
+from ai_flow.app import App
 from ai_flow.blob_manager import create_blob_manager
-from ai_flow.executor import LocalTaskLauncher
+from ai_flow.evaluator import EvaluatorPool
+from ai_flow.executor import ExecutorError, TaskExecutor, create_task_executor
 from ai_flow.metadata import check_schema, make_engine, session_factory
 from ai_flow.proto import aiflow_pb2_grpc as pb_grpc
-from ai_flow.scheduler import (
-    EventProcessor,
-    GuardedEvaluator,
-    Scheduler,
-    SnapshotStore,
-    TimerLoop,
-)
+from ai_flow.scheduler import EventProcessor, Scheduler, SnapshotStore, Speculator, TimerLoop
 from ai_flow.server._command_runner import CommandRunner
+from ai_flow.server._internal_service import InternalServicer
 from ai_flow.server._service import AIFlowServicer
+from ai_flow.server._tasks import SpecFactory, StatusSink
+from ai_flow.server._watcher import Watcher
 from ai_flow.settings import (
     AIFlowServerSettings,
     aiflow_home,
@@ -35,6 +35,7 @@ from notification_service.client import NotificationClient, NotificationError
 log = logging.getLogger(__name__)
 
 STARTED_MESSAGE = "AIFlow server started."
+_WILDCARDS = ("", "0.0.0.0", "::", "[::]")
 
 
 class ServerStartError(Exception):
@@ -42,53 +43,95 @@ class ServerStartError(Exception):
 
 
 class AIFlowServer:
-    def __init__(self, settings: AIFlowServerSettings, home: Path | None = None) -> None:
+    """`executor` replaces the one `task_executor` names (tests pass an in-memory one)."""
+
+    def __init__(
+        self,
+        settings: AIFlowServerSettings,
+        home: Path | None = None,
+        executor: TaskExecutor | None = None,
+    ) -> None:
         self.home = home or aiflow_home()
         # Settings built in code may still hold ${AIFLOW_HOME}; files are expanded on load.
         self.settings = s = resolve_home(settings, self.home)
+        log_dir = Path(s.log_dir)
         self.engine = make_engine(
             s.metadata_backend_uri, s.sql_alchemy_pool_size, s.sql_alchemy_max_overflow
         )
         check_schema(self.engine)
         self.factory = session_factory(self.engine)
         blob = load_client_settings(self.home).blob_manager
-        self.blobs = create_blob_manager(blob.blob_manager_class, blob.blob_manager_config or {})
+        blob_config = dict(blob.blob_manager_config or {})
+        self.blobs = create_blob_manager(blob.blob_manager_class, blob_config)
         self.snapshots = SnapshotStore(self.home / "snapshots", self.blobs)
-        self.lock = threading.Lock()
-        self.launcher = LocalTaskLauncher(
-            parallelism=s.local_executor_parallelism, fork_server=True
+        self.evaluators = EvaluatorPool(
+            self.snapshots.directory,
+            log_dir,
+            size=s.evaluator_pool_size,
+            timeout=s.condition_timeout,
         )
-        self.runner = CommandRunner(
-            self.factory,
-            self.lock,
-            self.launcher,
+        self.app = App(self.factory, threading.Lock(), self.snapshots, self.evaluators)
+        try:
+            self.executor = executor or create_task_executor(
+                s.task_executor,
+                home=self.home,
+                log_dir=log_dir,
+                parallelism=s.local_executor_parallelism,
+            )
+        except ExecutorError as exc:
+            raise ServerStartError(str(exc)) from None
+        self.sink = StatusSink(s.notification_server_uri)
+        self.stoppers = futures.ThreadPoolExecutor(max_workers=8, thread_name_prefix="af-stop")
+        self.specs = SpecFactory(
             self.snapshots,
-            self.home,
             s.notification_server_uri,
+            server_address="",  # known once the internal RPC port is bound
+            blob_manager_class=blob.blob_manager_class,
+            blob_manager_config=blob_config,
             heartbeat_interval=s.task_heartbeat_interval,
-            log_dir=Path(s.log_dir),
-            heartbeat_timeout=s.task_heartbeat_timeout,
-            heartbeat_check_interval=s.task_executor_heartbeat_check_interval,
+            stop_timeout=s.task_stop_timeout,
         )
         self.scheduler = Scheduler(
             self.factory,
-            EventProcessor(self.snapshots, GuardedEvaluator()),
+            EventProcessor(self.snapshots),
+            Speculator(self.factory, self.snapshots, self.evaluators),
             s.notification_server_uri,
-            self.lock,
-            on_committed=self.runner.wake,
+            self.app.lock,
+            on_committed=self._commands_queued,
+        )
+        self.watcher = Watcher(
+            self.factory,
+            self.executor,
+            self.snapshots,
+            self.specs,
+            self.sink,
+            self.app.heartbeats,
+            committed_offset=lambda: self.scheduler.committed_offset,
+            stoppers=self.stoppers,
+            heartbeat_timeout=s.task_heartbeat_timeout,
+            heartbeat_check_interval=s.task_executor_heartbeat_check_interval,
+        )
+        self.runner = CommandRunner(
+            self.factory, self.executor, self.specs, self.sink, self.watcher, self.stoppers
         )
         # Schedules, periodic tasks and retention; shares the scheduling lock.
         self.timers = TimerLoop(
             self.factory,
-            self.lock,
+            self.app.lock,
             self.snapshots,
-            on_committed=self.runner.wake,
+            on_committed=self._commands_queued,
             retention=s.history_retention_delta,
             aiflow_home=self.home,
-            log_dir=Path(s.log_dir),
+            log_dir=log_dir,
         )
-        self._grpc: grpc.Server | None = None
+        self.app.on_commands = self._commands_queued
+        self.app.on_schedules_changed = self.timers.wake
+        self._servers: list[grpc.Server] = []
         self.port: int | None = None
+        self.internal_port: int | None = None
+
+    def _commands_queued(self) -> None:
+        self.runner.wake()
 
     def _wait_for_notification_server(self) -> None:
         uri = self.settings.notification_server_uri
@@ -109,42 +152,63 @@ class AIFlowServer:
                 client.close()
             time.sleep(0.2)
 
-    def start(self) -> int:
-        self._wait_for_notification_server()
-        self._grpc = grpc.server(
-            futures.ThreadPoolExecutor(max_workers=32, thread_name_prefix="af-rpc"),
+    def _serve(self, port: int, what: str, add: object) -> tuple[grpc.Server, int]:
+        server = grpc.server(
+            futures.ThreadPoolExecutor(max_workers=32, thread_name_prefix=f"af-{what}"),
             options=[("grpc.so_reuseport", 0)],
         )
-        servicer = AIFlowServicer(
-            self.factory,
-            self.lock,
-            self.snapshots,
-            self.blobs,
-            self.runner.wake,
-            on_schedules_changed=self.timers.wake,
-        )
-        pb_grpc.add_AIFlowServiceServicer_to_server(servicer, self._grpc)
-        address = f"{self.settings.host}:{self.settings.rpc_port}"
+        add(server)  # type: ignore[operator]
+        address = f"{self.settings.host}:{port}"
         try:
-            self.port = self._grpc.add_insecure_port(address)
+            bound = server.add_insecure_port(address)
         except RuntimeError:
-            self.port = 0
-        if not self.port:
-            raise ServerStartError(f"cannot listen on {address}: the port is in use or not allowed")
+            bound = 0
+        if not bound:
+            raise ServerStartError(
+                f"cannot listen on {address} ({what}): the port is in use or not allowed"
+            )
+        self._servers.append(server)
+        return server, bound
+
+    def start(self) -> int:
+        self._wait_for_notification_server()
+        s = self.settings
+        api, self.port = self._serve(
+            s.rpc_port,
+            "rpc",
+            lambda g: pb_grpc.add_AIFlowServiceServicer_to_server(AIFlowServicer(self.app), g),
+        )
+        internal, self.internal_port = self._serve(
+            s.internal_rpc_port,
+            "internal rpc",
+            lambda g: pb_grpc.add_AIFlowInternalServiceServicer_to_server(
+                InternalServicer(self.app), g
+            ),
+        )
+        # Task runtimes on this host reach a wildcard address through loopback.
+        host = "127.0.0.1" if s.host in _WILDCARDS else s.host
+        self.specs.server_address = f"{host}:{self.internal_port}"
+        adopted = self.executor.adopt()
+        if adopted:
+            log.info("adopted %d running task(s)", len(adopted))
+        internal.start()  # runtimes of adopted tasks heartbeat here
         self.runner.start()
         self.scheduler.start()
         self.timers.start()
-        self._grpc.start()
+        api.start()
         log.info(STARTED_MESSAGE)
         return self.port
 
     def stop(self, grace: float = 5.0) -> None:
-        if self._grpc is not None:
-            self._grpc.stop(grace).wait()
+        for server in self._servers:
+            server.stop(grace).wait()
         self.timers.stop()
         self.scheduler.stop()
         self.runner.stop()
-        self.launcher.close()
+        self.stoppers.shutdown(wait=False)
+        self.executor.close()
+        self.evaluators.close()
+        self.sink.close()
         self.engine.dispose()
         log.info("AIFlow server stopped.")
 

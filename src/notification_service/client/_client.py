@@ -64,16 +64,18 @@ class NotificationClient:
         value: str | None = None,
         context: str | None = None,
         idempotency_id: str | None = None,
+        namespace: str | None = None,
     ) -> Event:
         """Store an event and return it with its offset; retries never store it twice.
 
         A caller-chosen `idempotency_id` makes resends from other processes (or after a
-        restart) return the event stored first instead of storing a new one.
+        restart) return the event stored first instead of storing a new one. `namespace`
+        overrides the client's for this event.
         """
         request = pb.SendEventRequest(
             key=key,
             value=value,
-            namespace=self.namespace or DEFAULT_NAMESPACE,
+            namespace=namespace or self.namespace or DEFAULT_NAMESPACE,
             sender=self.sender,
             context=context,
             idempotency_id=idempotency_id or uuid.uuid4().hex,

@@ -99,6 +99,9 @@ def test_task_execution_list_json_has_the_api_field_names(invoke, fake) -> None:
         "begin_date",
         "end_date",
         "error",
+        "host",
+        "pid",
+        "stop_reason",
     ]
     assert rows[0]["id"] == 1 and rows[0]["try_number"] == 2
     assert rows[0]["end_date"] == "2024-01-31T12:00:00+00:00"

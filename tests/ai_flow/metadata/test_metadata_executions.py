@@ -30,8 +30,6 @@ def test_snapshot_crud(session: Session, workflow: Workflow, snapshot: Snapshot)
         second.id,
         snapshot.id,
     ]
-    assert snapshots.find_snapshot_by_signature(session, workflow.id, "sig").id == snapshot.id
-    assert snapshots.find_snapshot_by_signature(session, workflow.id, "none") is None
     snapshots.delete_snapshot(session, second.id)
     assert workflow.latest_snapshot_id == snapshot.id
     assert snapshots.delete_snapshots(session, workflow.id) == 1
@@ -66,9 +64,8 @@ def test_execution_crud(
     evented = executions.create_execution(
         session, workflow.id, snapshot.id, "EVENT", trigger_info={"trigger_id": 3}, event_offset=7
     )
-    assert executions.find_execution_by_event(session, workflow.id, 7).id == evented.id
-    assert executions.find_execution_by_event(session, workflow.id, 8) is None
-    assert executions.get_execution(session, evented.id).trigger_info == {"trigger_id": 3}
+    got = executions.get_execution(session, evented.id)
+    assert got.trigger_info == {"trigger_id": 3} and got.event_offset == 7
     listed = executions.list_executions(session, workflow.id)
     assert [e.id for e in listed] == [evented.id, execution.id]
     assert executions.count_unfinished(session, workflow.id) == 2
@@ -79,6 +76,14 @@ def test_execution_crud(
     done = executions.update_execution_status(session, execution.id, "SUCCESS")
     assert done.end_date is not None
     assert executions.count_unfinished(session, workflow.id) == 1
+    assert [e.id for e in executions.list_unfinished(session, workflow.id)] == [evented.id]
+    assert executions.list_running(session, namespace="default") == []
+    executions.update_execution_status(session, evented.id, "RUNNING")
+    [(running, wf, snap)] = executions.list_running(session, namespace="default")
+    assert (running.id, wf.id, snap.id) == (evented.id, workflow.id, snapshot.id)
+    assert executions.list_running(session, namespace="other") == []
+    assert executions.list_running(session, execution_id=execution.id) == []
+    assert len(executions.list_running(session, execution_id=evented.id)) == 1
     executions.delete_execution(session, execution.id)
     with pytest.raises(NotFoundError, match=f"workflow execution {execution.id} does not exist"):
         executions.get_execution(session, execution.id)
@@ -108,8 +113,9 @@ def test_task_execution_sequence_allocation(session: Session, execution: Executi
     assert a1.try_number == 1 and a2.try_number == 2 and a1.status == "INIT"
     assert task_executions.latest_task_execution(session, execution.id, "a").id == a2.id
     assert task_executions.latest_task_execution(session, execution.id, "zz") is None
-    key = task_executions.get_task_execution_by_key(session, execution.id, "a", 2)
-    assert key.id == a2.id
+    assert task_executions.latest_sequence_numbers(session, execution.id) == {"a": 2, "b": 1}
+    assert task_executions.latest_statuses(session, execution.id) == {"a": "INIT", "b": "INIT"}
+    assert set(task_executions.get_many(session, [a1.id, b1.id, 10**9])) == {a1.id, b1.id}
     listed = task_executions.list_task_executions(session, execution.id)
     assert [t.id for t in listed] == [a1.id, a2.id, b1.id]
     only_a = task_executions.list_task_executions(session, execution.id, task_name="a")
@@ -117,19 +123,35 @@ def test_task_execution_sequence_allocation(session: Session, execution: Executi
     assert len(task_executions.list_task_executions(session, execution.id, limit=1)) == 1
 
 
-def test_task_execution_status_and_process(session: Session, execution: Execution) -> None:
+def test_task_execution_status_claim_and_handle(session: Session, execution: Execution) -> None:
     te = task_executions.create_task_execution(session, execution.id, "a", "MANUAL")
     assert te.begin_date is None
-    task_executions.set_task_process(session, te.id, 1234, "host-1")
-    assert (te.pid, te.host) == (1234, "host-1") and te.last_heartbeat is not None
+    assert task_executions.list_launched(session, ["INIT"]) == []  # no handle yet
+    task_executions.set_handle(session, te.id, "handle-1", 1)
+    [(launched, ex, wf)] = task_executions.list_launched(session, ["INIT", "RUNNING"])
+    assert (launched.id, ex.id, wf.id) == (te.id, execution.id, execution.workflow_id)
+    locked = task_executions.lock_task_execution(session, te.id)
+    task_executions.record_claim(session, locked, "token", "host-1", 1234)
+    assert (te.claimed_try, te.claim_token, te.pid, te.host) == (1, "token", 1234, "host-1")
+    assert te.try_start_time is not None
     running = task_executions.update_task_status(session, te.id, "RUNNING")
     assert running.begin_date is not None and running.end_date is None
-    listed = task_executions.list_task_executions_by_status(session, ["RUNNING", "QUEUED"])
-    assert [t.id for t in listed] == [te.id]
-    task_executions.heartbeat(session, te.id)
     failed = task_executions.update_task_status(session, te.id, "FAILED", error="boom")
     assert failed.end_date is not None and failed.error == "boom"
-    assert task_executions.list_task_executions_by_status(session, ["RUNNING"]) == []
+    retried = task_executions.start_retry(session, te.id, "try 1 failed")
+    assert (retried.status, retried.try_number, retried.error) == ("RETRYING", 2, "try 1 failed")
+    assert (retried.handle, retried.handle_try) == ("handle-1", 1)  # until try 2 launches
+    stopping = task_executions.set_stopping(session, te.id, "USER")
+    assert (stopping.status, stopping.stop_reason) == ("STOPPING", "USER")
+    with pytest.raises(ValueError, match="StopReason"):
+        task_executions.set_stopping(session, te.id, "BORED")
+    full = task_executions.get_with_context(session, te.id)
+    assert [r.id for r in full] == [
+        te.id,
+        execution.id,
+        execution.workflow_id,
+        execution.snapshot_id,
+    ]
 
 
 def test_task_execution_errors(session: Session, execution: Execution) -> None:
@@ -137,8 +159,8 @@ def test_task_execution_errors(session: Session, execution: Execution) -> None:
         task_executions.create_task_execution(session, 999999, "a", "MANUAL")
     with pytest.raises(NotFoundError, match="task execution 999999 does not exist"):
         task_executions.get_task_execution(session, 999999)
-    with pytest.raises(NotFoundError, match=f"task execution {execution.id}/a/1 does not exist"):
-        task_executions.get_task_execution_by_key(session, execution.id, "a", 1)
+    with pytest.raises(NotFoundError, match="task execution 999999 does not exist"):
+        task_executions.lock_task_execution(session, 999999)
     with pytest.raises(ValueError, match="TaskStatus"):
         task_executions.create_task_execution(session, execution.id, "a", "MANUAL", status="NO")
 

@@ -20,6 +20,7 @@ TABLES = {
     "af_rule_state",
     "af_scheduler_offset",
     "af_task_command",
+    "af_scheduler_error",
 }
 
 

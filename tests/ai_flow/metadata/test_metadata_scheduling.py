@@ -32,15 +32,21 @@ def test_schedule_crud(session: Session, workflow: Workflow) -> None:
         schedules.create_schedule(session, 999999, "cron@* * * * *")
 
 
-def test_trigger_crud(session: Session, workflow: Workflow) -> None:
+def test_trigger_crud(session: Session, workflow: Workflow, snapshot) -> None:  # noqa: ANN001
     t1 = triggers.create_trigger(session, workflow.id, '{"rule": 1}')
     t2 = triggers.create_trigger(session, workflow.id, "x" * 100_000, is_paused=True)
     assert triggers.get_trigger(session, t2.id).rule == "x" * 100_000
     assert [t.id for t in triggers.list_triggers(session, workflow.id)] == [t1.id, t2.id]
-    assert [t.id for t in triggers.list_active_triggers(session)] == [t1.id]
+    active = triggers.list_active_in_namespace(session, "default")
+    assert [(t.id, wf.id, snap.id) for t, wf, snap in active] == [(t1.id, workflow.id, snapshot.id)]
+    assert triggers.list_active_in_namespace(session, "other") == []
     triggers.set_trigger_paused(session, t2.id, False)
-    assert len(triggers.list_active_triggers(session)) == 2
+    assert len(triggers.list_active_in_namespace(session, "default")) == 2
+    metadata.workflows.set_workflow_enabled(session, "default", workflow.name, False)
+    assert triggers.list_active_in_namespace(session, "default") == []  # disabled workflow
+    metadata.workflows.set_workflow_enabled(session, "default", workflow.name, True)
     rule_state.put_state(session, "trigger", "count", 3, trigger_id=t1.id)
+    assert rule_state.scope_states(session, "trigger", trigger_id=t1.id) == {"count": 3}
     triggers.delete_trigger(session, t1.id)
     assert rule_state.list_states(session, trigger_id=t1.id) == []
     with pytest.raises(NotFoundError, match=f"workflow trigger {t1.id} does not exist"):

@@ -204,17 +204,18 @@ def test_describe_is_json_able():
     assert d["tasks"][0]["operator"] == "ai_flow.operators.bash.BashOperator"
     assert d["tasks"][0]["bash_command"] == "echo hi" and d["tasks"][0]["retries"] == 1
     assert d["tasks"][1]["config"]["callback"].endswith("helper")
-    assert d["rules"]["t2"] == [
-        {
-            "action": "START",
-            "condition": {
-                "class": "ai_flow.model.internal.conditions.TaskStatusCondition",
-                "expect_event_keys": ["ai_flow.task_status/wf/t1"],
-                "workflow_name": "wf",
-                "upstream_task_status": {"t1": "SUCCESS"},
-            },
-        }
-    ]
+    [rule] = d["rules"]["t2"]
+    assert rule["action"] == "START"
+    assert rule["condition"] == {
+        "class": "ai_flow.model.internal.conditions.TaskStatusCondition",
+        "expect_event_keys": ["ai_flow.task_status/wf/t1"],
+        "workflow_name": "wf",
+        "upstream_task_status": {"t1": "SUCCESS"},
+    }
+    # What the server schedules from: the keys, and the built-in condition encoded.
+    assert rule["expect_event_keys"] == ["ai_flow.task_status/wf/t1"]
+    assert rule["builtin"]["class"] == "ai_flow.model.internal.conditions:TaskStatusCondition"
+    assert d["plan_version"] == 1
     assert d["rules"]["t1"][0]["action"] == "RESTART"
     assert d["initial_tasks"] == ["t1"]
 

@@ -6,7 +6,7 @@ import json
 import threading
 
 import pytest
-from taskenv import read_log, wait_for_statuses, wait_until
+from taskenv import TaskEnv, wait_for_statuses, wait_until
 
 from ai_flow.notification.notification_client import (
     AIFlowNotificationClient,
@@ -71,13 +71,12 @@ with Workflow(name="listener_wf", namespace="team") as wf:
 """
 
 
-def test_task_events_carry_namespace_sender_and_context(
-    ns_server, launcher, write_workflow, new_spec
-):
-    snapshot = write_workflow(SENDER_WORKFLOW.format(uri=ns_server.uri))
-    spec = new_spec(snapshot, "producer", workflow="producer_wf", namespace="team")
-    launcher.launch(spec)
-    wait_for_statuses(ns_server.client, spec, ["RUNNING", "SUCCESS"])
+def test_task_events_carry_namespace_sender_and_context(task_env: TaskEnv, executor) -> None:  # noqa: ANN001
+    ns_server = task_env.ns
+    task_env.upload(SENDER_WORKFLOW.format(uri=ns_server.uri), namespace="team")
+    spec = task_env.try_of("producer_wf", "producer", namespace="team")
+    executor.submit(spec)
+    wait_for_statuses(task_env, spec, ["RUNNING", "SUCCESS"])
     [event] = ns_server.client.list_events("model_ready")
     assert event.value == "v1"
     assert event.namespace == "team"
@@ -87,32 +86,30 @@ def test_task_events_carry_namespace_sender_and_context(
     assert context["task_execution_id"] == spec.task_execution_id
 
 
-def test_processes_spawned_by_a_task_inherit_its_context(
-    ns_server, launcher, write_workflow, new_spec
-):
-    snapshot = write_workflow(SENDER_WORKFLOW.format(uri=ns_server.uri))
-    spec = new_spec(snapshot, "script", workflow="producer_wf", namespace="team")
-    launcher.launch(spec)
-    wait_for_statuses(ns_server.client, spec, ["RUNNING", "SUCCESS"])
+def test_processes_spawned_by_a_task_inherit_its_context(task_env: TaskEnv, executor) -> None:  # noqa: ANN001
+    ns_server = task_env.ns
+    task_env.upload(SENDER_WORKFLOW.format(uri=ns_server.uri), namespace="team")
+    spec = task_env.try_of("producer_wf", "script", namespace="team")
+    executor.submit(spec)
+    wait_for_statuses(task_env, spec, ["RUNNING", "SUCCESS"])
     [event] = ns_server.client.list_events("from_bash")
     assert (event.namespace, event.sender) == ("team", "producer_wf.script")
     assert json.loads(event.context)["workflow_execution_id"] == spec.workflow_execution_id
 
 
-def test_listener_inside_a_task_hears_its_namespace_only(
-    ns_server, launcher, write_workflow, new_spec
-):
-    snapshot = write_workflow(LISTENER_WORKFLOW.format(uri=ns_server.uri))
-    spec = new_spec(snapshot, "listener", workflow="listener_wf", namespace="team")
-    launcher.launch(spec)
+def test_listener_inside_a_task_hears_its_namespace_only(task_env: TaskEnv, executor) -> None:  # noqa: ANN001
+    ns_server = task_env.ns
+    task_env.upload(LISTENER_WORKFLOW.format(uri=ns_server.uri), namespace="team")
+    spec = task_env.try_of("listener_wf", "listener", namespace="team")
+    executor.submit(spec)
     wait_until(lambda: ns_server.client.list_events("listening"), timeout=30)
     with NotificationClient(ns_server.uri, namespace="elsewhere") as other:
         other.send_event("ping", "not for us")
     with NotificationClient(ns_server.uri, namespace="team") as team:
         team.send_event("ping", "hello")
-    wait_for_statuses(ns_server.client, spec, ["RUNNING", "SUCCESS"])
+    wait_for_statuses(task_env, spec, ["RUNNING", "SUCCESS"])
     [pong] = ns_server.client.list_events("pong")
-    assert pong.value == repr([("team", "hello")]), read_log(spec)
+    assert pong.value == repr([("team", "hello")]), task_env.log(spec)
 
 
 class Collector(ListenerProcessor):

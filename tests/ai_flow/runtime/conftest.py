@@ -5,6 +5,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "runtime"))
 
-from taskenv import aiflow_home, launcher, new_spec, ns_server, write_workflow  # noqa: E402
+from taskenv import aiflow_home, executor, ns_server, task_env  # noqa: E402
 
-__all__ = ["aiflow_home", "launcher", "new_spec", "ns_server", "write_workflow"]
+__all__ = ["aiflow_home", "executor", "ns_server", "task_env"]

@@ -94,8 +94,8 @@ TIMEOUTS = """
 """
 
 
-def test_execution_timeout_fails_the_task_and_retries_it(servers: Servers) -> None:
-    servers.aiflow.runner._stop_grace = 1.0
+def test_execution_timeout_fails_the_task_and_retries_it(servers_factory) -> None:  # noqa: ANN001
+    servers = servers_factory(task_stop_timeout=1)
     started = time.monotonic()
     execution_id = servers.run(TIMEOUTS, "timeouts")
     servers.wait_tasks(execution_id, {"py": ["FAILED"], "stubborn": ["FAILED"]}, timeout=40)
@@ -106,8 +106,9 @@ def test_execution_timeout_fails_the_task_and_retries_it(servers: Servers) -> No
     assert runs["stubborn"].error == "timed out after 1s"
     assert runs["stubborn"].try_number == 2  # retried once, timed out again
     servers.wait_execution(execution_id, "FAILED")
-    # Nothing of the stubborn command survived.
-    assert not _sleepers("sleep 100")
+    # FAILED is recorded before the process is ended; then nothing of the stubborn
+    # command survives its stop timeout (plus the executor's margin).
+    wait_until(lambda: not _sleepers("sleep 100"), 15, "the stubborn commands to be killed")
 
 
 def _sleepers(cmdline: str) -> list[int]:
@@ -130,11 +131,13 @@ STUCK = """
 
 
 def test_task_without_heartbeats_is_killed_and_failed(servers_factory) -> None:  # noqa: ANN001
-    servers = servers_factory(task_heartbeat_timeout=2, task_executor_heartbeat_check_interval=1)
-    servers.aiflow.runner._stop_grace = 0.5
+    servers = servers_factory(
+        task_heartbeat_timeout=2, task_executor_heartbeat_check_interval=1, task_stop_timeout=0.5
+    )
     execution_id = servers.run(STUCK, "stuck")
     servers.wait_tasks(execution_id, {"frozen": ["RUNNING"]})
-    lock = servers.home / "working_dir" / "stuck" / str(execution_id) / ".aiflow" / "frozen.1.lock"
+    control = servers.home / "working_dir" / "stuck" / str(execution_id) / ".aiflow"
+    lock = control / "frozen.1.1.lock"  # task, run, try
     pid = read_lock_record(str(lock)).pid
     os.kill(pid, signal.SIGSTOP)  # a hung task: alive, but its heartbeat thread is frozen
     try:

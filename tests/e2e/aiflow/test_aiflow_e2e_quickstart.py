@@ -18,6 +18,9 @@ TASK_FIELDS = {
     "end_date",
     "status",
     "error",
+    "host",
+    "pid",
+    "stop_reason",
 }
 
 

@@ -30,6 +30,8 @@ from ai_flow.model.rule import WorkflowRule
 
 VERSION = 1
 TAG = "__aiflow__"
+#: Packages whose classes are ours: rules made only of them may be run by the server.
+BUILTIN_PACKAGES = ("ai_flow", "notification_service")
 Resolver = Callable[[str, str], Any]  # (module, qualname) -> the class
 
 
@@ -89,6 +91,44 @@ def encode_condition(condition: Condition) -> dict[str, Any]:
     else:
         raise RuleCodecError(f"{cls.__name__} has no __dict__; give it to_dict()/from_dict()")
     return out
+
+
+def _classes(value: Any) -> list[str]:
+    if isinstance(value, list):
+        return [c for v in value for c in _classes(v)]
+    if not isinstance(value, dict):
+        return []
+    found = [str(value["class"])] if value.get(TAG) in ("condition", "enum") else []
+    return found + [c for v in value.values() for c in _classes(v)]
+
+
+def is_builtin(encoded: Any) -> bool:
+    """True if every class an encoded condition (or rule) names is one of ours."""
+    return all(c.split(".")[0].split(":")[0] in BUILTIN_PACKAGES for c in _classes(encoded))
+
+
+def encode_builtin(condition: Condition) -> dict[str, Any] | None:
+    """The condition encoded, if it is made of built-in classes only (else None: it is
+    user code and must be evaluated where user code runs)."""
+    try:
+        encoded = encode_condition(condition)
+    except RuleCodecError:
+        return None
+    return encoded if is_builtin(encoded) else None
+
+
+def import_builtin(module: str, qualname: str) -> Any:
+    """A resolver for ``decode_*`` that imports built-in classes and refuses the rest."""
+    import importlib
+
+    if module.split(".")[0] not in BUILTIN_PACKAGES:
+        raise RuleCodecError(f"{module}:{qualname} is not a built-in class")
+    found: Any = importlib.import_module(module)
+    for part in qualname.split("."):
+        found = getattr(found, part, None)
+        if found is None:
+            raise RuleCodecError(f"{module} has no {qualname}")
+    return found
 
 
 def rule_to_dict(rule: WorkflowRule) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """Evaluate an uploaded workflow file in a child process, never in the server itself.
 
-The child prints one JSON document: the workflows' descriptions, or an error whose
-message points at the user's own file and line.
+The child prints one JSON document: the workflows' descriptions (what the server
+schedules from), or an error whose message points at the user's own file and line.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import traceback
 from pathlib import Path
 
 EVALUATE_TIMEOUT = 120.0
@@ -19,11 +18,11 @@ class WorkflowFileError(Exception):
     """The uploaded file cannot be evaluated; str() names the problem and the user's line."""
 
 
-def evaluate_workflow_file(path: Path, timeout: float = EVALUATE_TIMEOUT) -> list[dict]:
+def describe_workflow_file(path: Path, timeout: float = EVALUATE_TIMEOUT) -> list[dict]:
     """Descriptions (Workflow.describe()) of every top-level workflow in `path`."""
     try:
         proc = subprocess.run(
-            [sys.executable, "-m", "ai_flow.server._evaluate", str(path)],
+            [sys.executable, "-m", "ai_flow.evaluator._describe", str(path)],
             capture_output=True,
             text=True,
             timeout=timeout,
@@ -45,34 +44,18 @@ def evaluate_workflow_file(path: Path, timeout: float = EVALUATE_TIMEOUT) -> lis
         raise WorkflowFileError(result["error"])
     if not result["workflows"]:
         raise WorkflowFileError(f"{path.name}: no workflow is defined at the top level of the file")
-    return result["workflows"]
-
-
-def _user_frame(exc: BaseException, file_name: str) -> str:
-    """`file.py:12: <source line>` of the deepest frame in the user's file."""
-    if isinstance(exc, SyntaxError) and exc.filename and exc.filename.endswith(file_name):
-        text = (exc.text or "").strip()
-        return f"{file_name}:{exc.lineno}: {text}"
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(file_name)]
-    if not frames:
-        return file_name
-    frame = frames[-1]
-    return f"{file_name}:{frame.lineno}: {(frame.line or '').strip()}"
+    return list(result["workflows"])
 
 
 def _main(path: str) -> None:
     # Imported here: the parent only needs subprocess and json.
+    from ai_flow.evaluator._errors import user_error_line
     from ai_flow.model.workflow import load_workflows
 
-    file_name = Path(path).name
     try:
-        workflows = load_workflows(path)
-        out = {"workflows": [w.describe() for w in workflows]}
+        out = {"workflows": [w.describe() for w in load_workflows(path)]}
     except BaseException as exc:  # noqa: BLE001 - any failure of user code is reported
-        message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-        if isinstance(exc, SyntaxError):
-            message = f"SyntaxError: {exc.msg}"
-        out = {"error": f"{_user_frame(exc, file_name)}: {message}"}
+        out = {"error": user_error_line(exc, Path(path).name)}
     sys.stdout.write("\n" + json.dumps(out) + "\n")
 
 

@@ -1,0 +1,27 @@
+"""The application layer: the use cases every transport (gRPC, the internal RPC, later
+REST) adapts. Each takes the `App` context, runs in its own sessions and raises domain
+errors (`ai_flow.app.errors`); none of it knows about protobuf or HTTP."""
+
+from ai_flow.app import (
+    errors,
+    executions,
+    namespaces,
+    scheduler_errors,
+    task_runtime,
+    timers,
+    workflows,
+)
+from ai_flow.app._context import App
+from ai_flow.app._heartbeats import HeartbeatBook
+
+__all__ = [
+    "App",
+    "HeartbeatBook",
+    "errors",
+    "executions",
+    "namespaces",
+    "scheduler_errors",
+    "task_runtime",
+    "timers",
+    "workflows",
+]

@@ -1,0 +1,132 @@
+"""Workflow executions and task executions: start, stop, list, show, delete."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from ai_flow.app._context import App
+from ai_flow.app.errors import PreconditionError
+from ai_flow.metadata import (
+    TaskExecutionRow,
+    WorkflowExecutionRow,
+    WorkflowRow,
+    executions,
+    snapshots,
+    workflows,
+)
+from ai_flow.metadata import task_executions as tasks
+from ai_flow.model.execution_type import ExecutionType
+from ai_flow.model.status import WorkflowStatus
+from ai_flow.model.stop_reason import StopReason
+from ai_flow.scheduler import (
+    PlanError,
+    WorkflowPlan,
+    start_task,
+    start_workflow_execution,
+    stop_task,
+    stop_workflow_execution,
+)
+
+
+def _plan(app: App, s: Session, snapshot_id: int) -> WorkflowPlan:
+    snapshot = snapshots.get_snapshot(s, snapshot_id)
+    try:
+        return app.snapshots.plan(snapshot)
+    except PlanError as exc:
+        raise PreconditionError(f"snapshot {snapshot_id}: {exc}") from None
+
+
+def start_execution(
+    app: App, namespace: str, name: str
+) -> tuple[WorkflowExecutionRow, WorkflowRow]:
+    with app.scheduling() as s:
+        wf = workflows.get_workflow(s, namespace, name)
+        if not wf.is_enabled:
+            raise PreconditionError(
+                f"workflow {wf.namespace}.{wf.name} is disabled; enable it first"
+            )
+        if wf.latest_snapshot_id is None:
+            raise PreconditionError(f"workflow {wf.namespace}.{wf.name} has no snapshot")
+        plan = _plan(app, s, wf.latest_snapshot_id)
+        row = start_workflow_execution(s, wf.id, wf.latest_snapshot_id, plan, ExecutionType.MANUAL)
+    app.on_commands()
+    return row, wf
+
+
+def stop_execution(app: App, execution_id: int) -> None:
+    with app.scheduling() as s:
+        stop_workflow_execution(s, executions.get_execution(s, execution_id))
+    app.on_commands()
+
+
+def stop_executions(app: App, namespace: str, name: str) -> int:
+    with app.scheduling() as s:
+        wf = workflows.get_workflow(s, namespace, name)
+        rows = executions.list_unfinished(s, wf.id)
+        for row in rows:
+            stop_workflow_execution(s, row)
+    app.on_commands()
+    return len(rows)
+
+
+def get_execution(app: App, execution_id: int) -> tuple[WorkflowExecutionRow, WorkflowRow]:
+    with app.read() as s:
+        row = executions.get_execution(s, execution_id)
+        return row, workflows.get_workflow_by_id(s, row.workflow_id)
+
+
+def list_executions(
+    app: App, namespace: str, name: str, limit: int | None, offset: int | None
+) -> tuple[list[WorkflowExecutionRow], WorkflowRow]:
+    with app.read() as s:
+        wf = workflows.get_workflow(s, namespace, name)
+        return executions.list_executions(s, wf.id, limit=limit, offset=offset), wf
+
+
+def delete_execution(app: App, execution_id: int) -> None:
+    with app.scheduling() as s:
+        executions.delete_execution(s, execution_id)
+
+
+def get_task_execution(app: App, task_execution_id: int) -> TaskExecutionRow:
+    with app.read() as s:
+        return tasks.get_task_execution(s, task_execution_id)
+
+
+def list_task_executions(
+    app: App, execution_id: int, limit: int | None, offset: int | None
+) -> list[TaskExecutionRow]:
+    with app.read() as s:
+        executions.get_execution(s, execution_id)
+        return tasks.list_task_executions(s, execution_id, limit=limit, offset=offset)
+
+
+def _running_execution(app: App, s: Session, execution_id: int, task_name: str) -> None:
+    row = executions.get_execution(s, execution_id)
+    wf = workflows.get_workflow_by_id(s, row.workflow_id)
+    if task_name not in _plan(app, s, row.snapshot_id).tasks:
+        raise PreconditionError(f"workflow {wf.namespace}.{wf.name} has no task {task_name!r}")
+    if row.status != WorkflowStatus.RUNNING.value:
+        raise PreconditionError(f"workflow execution {execution_id} is {row.status}, not RUNNING")
+
+
+def start_task_execution(app: App, execution_id: int, task_name: str) -> TaskExecutionRow:
+    """A new run of the task, unless one is alive (then that one: starting is a no-op)."""
+    with app.scheduling() as s:
+        _running_execution(app, s, execution_id, task_name)
+        row = start_task(s, execution_id, task_name, ExecutionType.MANUAL)
+        if row is None:
+            row = tasks.latest_task_execution(s, execution_id, task_name)
+    app.on_commands()
+    assert row is not None
+    return row
+
+
+def stop_task_execution(app: App, execution_id: int, task_name: str) -> None:
+    with app.scheduling() as s:
+        _running_execution(app, s, execution_id, task_name)
+        if stop_task(s, execution_id, task_name, StopReason.USER) is None:
+            raise PreconditionError(
+                f"task {task_name} has no running execution in workflow execution {execution_id}"
+            )
+    app.on_commands()

@@ -1,0 +1,66 @@
+"""What task runtimes ask of the server over the internal RPC: claims and heartbeats.
+
+A claim succeeds once per (task execution, try): the first runtime to claim a try runs
+it; any other process started for the same try (a replayed launch, a redelivered
+message) is refused and leaves without running. A runtime that retries its own claim
+(same token) gets the same answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ai_flow.app._context import App
+from ai_flow.metadata import NotFoundError
+from ai_flow.metadata import task_executions as tasks
+from ai_flow.model.status import TASK_FINISHED, TASK_LAUNCHABLE, TaskStatus
+
+
+@dataclass(frozen=True)
+class Answer:
+    """Claim: `ok` means granted. Heartbeat: `ok` means go on (else stop, and why)."""
+
+    ok: bool
+    reason: str = ""
+
+
+def claim_task(
+    app: App, task_execution_id: int, try_number: int, token: str, host: str, pid: int
+) -> Answer:
+    with app.write() as s:
+        try:
+            row = tasks.lock_task_execution(s, task_execution_id)
+        except NotFoundError as exc:
+            return Answer(False, str(exc))
+        if row.try_number != try_number:
+            return Answer(False, f"try {try_number} was superseded by try {row.try_number}")
+        if row.claimed_try == try_number:
+            if row.claim_token == token:
+                return Answer(True)  # our own claim, asked again after a lost answer
+            return Answer(False, f"try {try_number} already runs (pid {row.pid} on {row.host})")
+        if row.status not in TASK_LAUNCHABLE:
+            return Answer(False, f"the task execution is {row.status}")
+        tasks.record_claim(s, row, token, host, pid)
+    app.heartbeats.beat((task_execution_id, try_number))
+    return Answer(True)
+
+
+def heartbeat(app: App, task_execution_id: int, try_number: int, token: str) -> Answer:
+    """Record the beat; the answer tells the runtime to stop when it must end."""
+    key = (task_execution_id, try_number)
+    app.heartbeats.beat(key)
+    pending = app.heartbeats.stop_reason(key)
+    if pending is not None:
+        return Answer(False, pending.value)
+    with app.read() as s:
+        try:
+            row = tasks.get_task_execution(s, task_execution_id)
+        except NotFoundError:
+            return Answer(False, "the task execution was deleted")
+    if row.try_number != try_number or row.claim_token != token:
+        return Answer(False, "the try was superseded")
+    if row.status == TaskStatus.STOPPING.value:
+        return Answer(False, row.stop_reason or "")
+    if row.status in TASK_FINISHED:
+        return Answer(False, f"the task execution is {row.status}")
+    return Answer(True)

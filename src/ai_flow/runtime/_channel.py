@@ -1,0 +1,88 @@
+"""The task runtime's line to the AIFlow server: the internal RPC (claims, heartbeats).
+
+The server may be down or restarting while a task runs; calls retry and the task keeps
+running meanwhile (heartbeats that do not get through are simply tried again).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+import grpc
+
+from ai_flow.proto import aiflow_pb2 as pb
+from ai_flow.proto import aiflow_pb2_grpc as pb_grpc
+from ai_flow.runtime._spec import TaskSpec
+
+log = logging.getLogger(__name__)
+
+_OPTIONS = [
+    # A restarted server must be found again in seconds, not after minutes of backoff.
+    ("grpc.initial_reconnect_backoff_ms", 200),
+    ("grpc.max_reconnect_backoff_ms", 2000),
+]
+_RETRYABLE = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
+
+
+class ClaimError(Exception):
+    """The server could not be asked (gone for too long, or it failed); str() says why."""
+
+
+@dataclass(frozen=True)
+class HeartbeatAnswer:
+    stop: bool
+    reason: str
+
+
+class ServerChannel:
+    def __init__(self, address: str) -> None:
+        self.address = address
+        self._channel = grpc.insecure_channel(address, options=_OPTIONS)
+        self._stub = pb_grpc.AIFlowInternalServiceStub(self._channel)
+
+    def claim(
+        self, spec: TaskSpec, token: str, host: str, pid: int, give_up_after: float = 3600.0
+    ) -> tuple[bool, str]:
+        """(granted, reason). Retries while the server is unreachable."""
+        request = pb.ClaimTaskRequest(
+            task_execution_id=spec.task_execution_id,
+            try_number=spec.try_number,
+            token=token,
+            host=host,
+            pid=pid,
+        )
+        deadline = time.monotonic() + give_up_after
+        delay = 0.1
+        while True:
+            try:
+                answer = self._stub.ClaimTask(request, timeout=10)
+                return answer.granted, answer.reason
+            except grpc.RpcError as err:
+                if err.code() not in _RETRYABLE:
+                    raise ClaimError(
+                        f"the AIFlow server refused the claim: {err.details()}"
+                    ) from None
+                if time.monotonic() >= deadline:
+                    raise ClaimError(
+                        f"the AIFlow server {self.address} was unreachable for {give_up_after:.0f}s"
+                    ) from None
+                log.warning("AIFlow server %s unreachable; retrying the claim", self.address)
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
+
+    def heartbeat(self, spec: TaskSpec, token: str, timeout: float = 5.0) -> HeartbeatAnswer | None:
+        """The server's answer, None if it could not be reached."""
+        request = pb.TaskHeartbeatRequest(
+            task_execution_id=spec.task_execution_id, try_number=spec.try_number, token=token
+        )
+        try:
+            answer = self._stub.TaskHeartbeat(request, timeout=timeout)
+        except grpc.RpcError as err:
+            log.debug("heartbeat not delivered: %s", err.details())
+            return None
+        return HeartbeatAnswer(answer.stop, answer.reason)
+
+    def close(self) -> None:
+        self._channel.close()
