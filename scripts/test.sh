@@ -8,4 +8,5 @@ python3 -m venv .venv
 .venv/bin/ruff check src tests tools bench
 .venv/bin/ruff format --check src tests tools bench
 .venv/bin/python tools/gen_proto.py --check
+.venv/bin/mypy
 .venv/bin/python -m pytest -q -p no:cacheprovider "$@"

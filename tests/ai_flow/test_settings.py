@@ -157,6 +157,12 @@ def test_task_executor_kubernetes_not_supported(tmp_path: Path) -> None:
         load_server_settings(tmp_path)
 
 
+def test_task_executor_may_name_a_class() -> None:
+    # Imported only when the server starts (tests/ai_flow/server/test_server_executors.py).
+    value = "my_company.executors:GridExecutor"
+    assert AIFlowServerSettings(task_executor=value).task_executor == value
+
+
 def test_k8s_config_is_accepted_and_kept(tmp_path: Path) -> None:
     _write_server(tmp_path, "k8s_executor_config:\n  namespace: ns\n  in_cluster: false\n")
     s = load_server_settings(tmp_path)

@@ -52,6 +52,7 @@ def _main(path: str) -> None:
     from ai_flow.evaluator._errors import user_error_line
     from ai_flow.model.workflow import load_workflows
 
+    out: dict[str, object]
     try:
         out = {"workflows": [w.describe() for w in load_workflows(path)]}
     except BaseException as exc:  # noqa: BLE001 - any failure of user code is reported

@@ -23,7 +23,7 @@ __all__ = [
     "create_task_executor",
 ]
 
-BUILTIN = {"local": LocalTaskExecutor}
+_BUILTIN = {"local": LocalTaskExecutor}
 
 
 class ExecutorError(Exception):
@@ -32,7 +32,7 @@ class ExecutorError(Exception):
 
 def create_task_executor(kind: str, **kwargs: Any) -> TaskExecutor:
     """``local``, or ``package.module:ClassName`` of a TaskExecutor subclass."""
-    builtin = BUILTIN.get(kind.strip().lower())
+    builtin = _BUILTIN.get(kind.strip().lower())
     if builtin is not None:
         return builtin(**kwargs)
     module_name, _, class_name = kind.partition(":")

@@ -53,6 +53,7 @@ class ForkServer:
         with self._lock:
             for attempt in range(2):
                 proc = self._ensure()
+                assert proc.stdin is not None and proc.stdout is not None  # we made the pipes
                 try:
                     proc.stdin.write(request + "\n")
                     proc.stdin.flush()
@@ -86,7 +87,7 @@ class ForkServer:
 
     def close(self) -> None:
         with self._lock:
-            if self._proc is not None:
+            if self._proc is not None and self._proc.stdin is not None:
                 self._proc.stdin.close()
                 try:
                     self._proc.wait(timeout=5)

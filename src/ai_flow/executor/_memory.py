@@ -12,7 +12,10 @@ from ai_flow.runtime import TaskSpec
 
 
 class MemoryTaskExecutor(TaskExecutor):
-    def __init__(self, parallelism: int | None = None) -> None:
+    """Takes (and ignores) the keyword arguments every executor is built with, so
+    ``task_executor: ai_flow.executor:MemoryTaskExecutor`` selects it too."""
+
+    def __init__(self, parallelism: int | None = None, **_ignored: object) -> None:
         self.parallelism = parallelism
         self._lock = threading.Lock()
         self.submitted: list[tuple[str, TaskSpec]] = []

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from enum import Enum
+from typing import Any, cast
 
-from sqlalchemy import Select
+from sqlalchemy import CursorResult, Result, Select
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
@@ -18,6 +19,11 @@ def page(stmt: Select, limit: int | None, offset: int | None) -> Select:
     if limit <= 0 or offset < 0:
         raise ValueError(f"limit must be positive and offset not negative (got {limit}, {offset})")
     return stmt.limit(min(limit, MAX_LIMIT)).offset(offset)
+
+
+def rowcount(result: Result[Any]) -> int:
+    """Rows a DELETE or UPDATE touched (its result is a CursorResult)."""
+    return int(cast(CursorResult[Any], result).rowcount)
 
 
 def ms_to_datetime(ms: int | None) -> datetime | None:

@@ -8,7 +8,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ai_flow.metadata._tables import RuleStateRow
-from ai_flow.metadata._util import page
+from ai_flow.metadata._util import page, rowcount
 
 
 def _owner(execution_id: int | None, trigger_id: int | None) -> Any:
@@ -92,7 +92,7 @@ def delete_state(
             RuleStateRow.name == name,
         )
     )
-    return result.rowcount > 0
+    return rowcount(result) > 0
 
 
 def list_states(

@@ -12,7 +12,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ai_flow.metadata._tables import WorkflowScheduleRow
-from ai_flow.metadata._util import page
+from ai_flow.metadata._util import page, rowcount
 from ai_flow.metadata.errors import NotFoundError
 from ai_flow.metadata.workflows import get_workflow_by_id
 from ai_flow.model.periodic_expression import parse_periodic_expression
@@ -145,4 +145,4 @@ def delete_schedules(session: Session, workflow_id: int) -> int:
     result = session.execute(
         delete(WorkflowScheduleRow).where(WorkflowScheduleRow.workflow_id == workflow_id)
     )
-    return result.rowcount
+    return rowcount(result)

@@ -11,13 +11,13 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from ai_flow.metadata._tables import WorkflowExecutionRow, WorkflowSnapshotRow
-from ai_flow.metadata._util import page
+from ai_flow.metadata._util import page, rowcount
 from ai_flow.metadata.errors import ConflictError, NotFoundError
 from ai_flow.metadata.workflows import get_workflow_by_id
 from notification_service.util.clock import now_ms
 
 
-def compute_signature(source: bytes, artifacts: Sequence[Mapping[str, str]]) -> str:
+def compute_signature(source: bytes, artifacts: Sequence[Mapping[str, Any]]) -> str:
     """sha256 over the source and the (name, uri) of each artifact, order-independent."""
     digest = hashlib.sha256(source)
     pairs = sorted((a["name"], a["uri"]) for a in artifacts)
@@ -33,16 +33,24 @@ def create_snapshot(
     uri: str,
     signature: str,
     description: dict[str, Any],
-    artifacts: Sequence[Mapping[str, str]] = (),
+    artifacts: Sequence[Mapping[str, Any]] = (),
 ) -> WorkflowSnapshotRow:
-    """Store a snapshot and make it the workflow's latest."""
+    """Store a snapshot and make it the workflow's latest. Artifacts are
+    `{"name", "uri"}` plus `"directory": true` for a directory stored as a zip."""
     workflow = get_workflow_by_id(session, workflow_id)
     now = now_ms()
     row = WorkflowSnapshotRow(
         workflow_id=workflow_id,
         file_name=file_name,
         uri=uri,
-        artifacts=[{"name": a["name"], "uri": a["uri"]} for a in artifacts],
+        artifacts=[
+            {
+                "name": a["name"],
+                "uri": a["uri"],
+                **({"directory": True} if a.get("directory") else {}),
+            }
+            for a in artifacts
+        ],
         signature=signature,
         description=description,
         create_time=now,
@@ -100,7 +108,7 @@ def delete_snapshots(session: Session, workflow_id: int) -> int:
     )
     workflow.latest_snapshot_id = None
     session.flush()
-    return result.rowcount
+    return rowcount(result)
 
 
 def _refuse_if_used(session: Session, where: Any, what: str) -> None:

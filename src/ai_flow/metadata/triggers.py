@@ -6,7 +6,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ai_flow.metadata._tables import WorkflowRow, WorkflowSnapshotRow, WorkflowTriggerRow
-from ai_flow.metadata._util import page
+from ai_flow.metadata._util import page, rowcount
 from ai_flow.metadata.errors import NotFoundError
 from ai_flow.metadata.workflows import get_workflow_by_id
 from notification_service.util.clock import now_ms
@@ -82,4 +82,4 @@ def delete_triggers(session: Session, workflow_id: int) -> int:
         delete(WorkflowTriggerRow).where(WorkflowTriggerRow.workflow_id == workflow_id)
     )
     session.expire_all()
-    return result.rowcount
+    return rowcount(result)

@@ -98,7 +98,7 @@ class Operator:
             raise WorkflowDefinitionError(
                 f"Task {self.name!r}: start_after needs at least one task"
             )
-        statuses = {t: TaskStatus.SUCCESS for t in upstream}
+        statuses: dict[Operator | str, TaskStatus] = {t: TaskStatus.SUCCESS for t in upstream}
         return self.action_on_task_status(TaskAction.START, statuses)
 
     def action_on_task_status(

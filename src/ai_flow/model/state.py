@@ -24,7 +24,9 @@ class StateDescriptor:
         return type(self)(name)
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and other.name == self.name  # type: ignore[attr-defined]
+        if not isinstance(other, StateDescriptor):
+            return False
+        return type(other) is type(self) and other.name == self.name
 
     def __hash__(self) -> int:
         return hash((type(self).__name__, self.name))

@@ -20,7 +20,8 @@ class _Record:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: dates as ISO 8601 strings, None stays None."""
         return {
-            k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in asdict(self).items()
+            k: (v.isoformat() if isinstance(v, datetime) else v)
+            for k, v in asdict(self).items()  # type: ignore[call-overload]
         }
 
 
@@ -66,7 +67,7 @@ class WorkflowSnapshotMeta(_Record):
     file_name: str
     uri: str
     signature: str
-    artifacts: list[dict[str, str]]
+    artifacts: list[dict[str, Any]]
     create_time: datetime | None
 
     @classmethod

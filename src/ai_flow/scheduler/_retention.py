@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from ai_flow.metadata import WorkflowRow, executions, write_session
+from ai_flow.metadata import executions, workflows, write_session
 from notification_service.util.clock import now_ms
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,9 @@ def purge_history(
     while True:
         with lock, write_session(factory) as session:
             rows = executions.list_expired_executions(session, cutoff, batch)
-            doomed = [(r.id, session.get(WorkflowRow, r.workflow_id).name) for r in rows]
+            doomed = [
+                (r.id, workflows.get_workflow_by_id(session, r.workflow_id).name) for r in rows
+            ]
             executions.delete_executions(session, [i for i, _ in doomed])
         for execution_id, name in doomed:
             for directory in (

@@ -80,21 +80,25 @@ class _Pass:
     def _run_of(self, task_execution_id: int) -> _Run | None:
         if task_execution_id not in self._runs:
             row = self.session.get(TaskExecutionRow, task_execution_id)
-            self._runs[task_execution_id] = row and _Run(
-                row.workflow_execution_id,
-                row.task_name,
-                row.sequence_number,
-                row.status,
-                row.try_number,
+            self._runs[task_execution_id] = (
+                None
+                if row is None
+                else _Run(
+                    row.workflow_execution_id,
+                    row.task_name,
+                    row.sequence_number,
+                    row.status,
+                    row.try_number,
+                )
             )
         return self._runs[task_execution_id]
 
     def step(self, event: Event) -> None:
         seen = event
-        report = parse_report(event)
-        if report is not None:
-            seen = self._apply(event, report)
         key = targets_key(event)
+        report = parse_report(event)
+        if report is not None and self._matters(key, event):
+            seen = self._apply(event, report)
         for target in self._targets(key):
             rules = target.plan.user_rules_expecting(event.key)
             if not rules or not target.workflow.is_enabled:
@@ -104,13 +108,7 @@ class _Pass:
             for rule in rules:
                 scope = rule_scope(execution_id, rule)
                 item = EvalItem(scope, seen, target.plan.name, rule.task, rule.index, statuses)
-                self._add(
-                    target.snapshot,
-                    item,
-                    lambda r=rule, e=execution_id: rule_state.scope_states(
-                        self.session, r.scope, execution_id=e
-                    ),
-                )
+                self._add(target.snapshot, item, self._rule_states(execution_id, rule.scope))
         namespace = event.namespace or "default"
         if namespace not in self._triggers:
             self._triggers[namespace] = trigger_rows.list_active_in_namespace(
@@ -119,13 +117,25 @@ class _Pass:
         for trigger, _wf, snapshot in self._triggers[namespace]:
             stored = parse_trigger(trigger.rule)
             if stored.is_user and event.key in stored.keys:
-                self._add(
-                    snapshot,
-                    EvalItem(trigger_scope(trigger.id), seen, rule=trigger.rule),
-                    lambda t=trigger.id: rule_state.scope_states(
-                        self.session, TRIGGER_SCOPE, trigger_id=t
-                    ),
-                )
+                item = EvalItem(trigger_scope(trigger.id), seen, rule=trigger.rule)
+                self._add(snapshot, item, self._trigger_states(trigger.id))
+
+    def _triggers_of(self, namespace: str) -> list:
+        if namespace not in self._triggers:
+            self._triggers[namespace] = trigger_rows.list_active_in_namespace(
+                self.session, namespace
+            )
+        return self._triggers[namespace]
+
+    def _matters(self, key: str | int, event: Event) -> bool:
+        """Whether a status report can change what a user condition sees: one of its
+        execution (later events included), or a user trigger on this event."""
+        if any(t.plan.has_user_rules for t in self._targets(key)):
+            return True
+        return any(
+            parse_trigger(trigger.rule).is_user and event.key in parse_trigger(trigger.rule).keys
+            for trigger, _wf, _snapshot in self._triggers_of(event.namespace or "default")
+        )
 
     def _apply(self, event: Event, report: Any) -> Event:
         """Follow a status report as the processor will; returns the event as rules
@@ -152,6 +162,12 @@ class _Pass:
             statuses[run.task_name] = run.status
             self._statuses[run.execution_id] = statuses
         return dataclasses.replace(event, value=TaskStatus.RETRYING.value) if retried else event
+
+    def _rule_states(self, execution_id: int, scope: str) -> Callable[[], dict[str, Any]]:
+        return lambda: rule_state.scope_states(self.session, scope, execution_id=execution_id)
+
+    def _trigger_states(self, trigger_id: int) -> Callable[[], dict[str, Any]]:
+        return lambda: rule_state.scope_states(self.session, TRIGGER_SCOPE, trigger_id=trigger_id)
 
     def _add(
         self,

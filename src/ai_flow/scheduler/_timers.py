@@ -35,13 +35,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ai_flow.metadata import (
     TaskScheduleRow,
-    WorkflowExecutionRow,
-    WorkflowRow,
     WorkflowScheduleRow,
-    WorkflowSnapshotRow,
+    executions,
     read_session,
     schedules,
+    snapshots,
     task_schedules,
+    workflows,
     write_session,
 )
 from ai_flow.model.execution_type import ExecutionType
@@ -159,9 +159,9 @@ class TimerLoop:
             return False
         fire_time = row.next_fire_time
         following = schedules.next_fire_from(row.expression, fire_time, now)
-        workflow = session.get(WorkflowRow, row.workflow_id)
+        workflow = workflows.get_workflow_by_id(session, row.workflow_id)
         if workflow.is_enabled and workflow.latest_snapshot_id is not None:
-            snapshot = session.get(WorkflowSnapshotRow, workflow.latest_snapshot_id)
+            snapshot = snapshots.get_snapshot(session, workflow.latest_snapshot_id)
             try:
                 plan = self._snapshots.plan(snapshot)
             except PlanError as exc:  # a broken snapshot skips this fire
@@ -186,12 +186,12 @@ class TimerLoop:
         row = session.get(TaskScheduleRow, timer_id)
         if row is None or row.next_fire_time > now:
             return False
-        execution = session.get(WorkflowExecutionRow, row.workflow_execution_id)
+        execution = executions.get_execution(session, row.workflow_execution_id)
         if execution.status != WorkflowStatus.RUNNING.value:
             return False
         # START semantics: skipped while the previous run is alive (no overlap); a
         # disabled workflow lets the fire pass without a run.
-        if session.get(WorkflowRow, execution.workflow_id).is_enabled:
+        if workflows.get_workflow_by_id(session, execution.workflow_id).is_enabled:
             start_task(session, execution.id, row.task_name, ExecutionType.PERIODIC)
         following = schedules.next_fire_from(row.expression, row.next_fire_time, now)
         task_schedules.record_task_fire(session, row, row.next_fire_time, following)

@@ -136,11 +136,8 @@ class Watcher:
         if te.claimed_try != te.try_number:
             since = self._unclaimed_since.setdefault(key, current)
             if beat_check and current - since > self.heartbeat_timeout:
-                self._fail(
-                    row,
-                    f"the task process did not start within {self.heartbeat_timeout:g}s",
-                    StopReason.HEARTBEAT,
-                )
+                message = f"the task process did not start within {self.heartbeat_timeout:g}s"
+                self._fail(row, message, StopReason.HEARTBEAT, stop_timeout)
             return
         started = (te.try_start_time or 0) / 1000
         if execution_timeout is not None and current - started > execution_timeout:

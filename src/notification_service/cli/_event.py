@@ -132,7 +132,7 @@ class _Printer(ListenerProcessor):
                 f"{e.sender or ''}\t{format_time(e.create_time) or ''}",
                 nl=True,
             )
-            click.get_text_stream("stdout").flush()
+            click.get_text_stream("stdout").flush()  # type: ignore[operator]
 
 
 @event_group.command("listen", epilog=KEY_HELP)

@@ -122,7 +122,9 @@ class NotificationClient:
         while True:
             want = 0 if limit is None else limit - len(events)
             request = pb.ListEventsRequest(filter=filter_to_proto(flt), limit=want)
-            resp = self._channel.call(lambda stub, t, r=request: stub.ListEvents(r, timeout=t))
+            resp = self._channel.call(
+                lambda stub, t, r=request: stub.ListEvents(r, timeout=t)  # type: ignore[misc]
+            )
             events.extend(event_from_proto(e) for e in resp.events)
             if limit is None or not resp.has_more or len(events) >= limit or not resp.events:
                 return events

@@ -52,7 +52,7 @@ class ListenerThread(threading.Thread):
                 for batch in self._call:
                     events = [event_from_proto(e) for e in batch.events]
                     self._deliver(events)
-                    self.last_offset = events[-1].offset
+                    self.last_offset = events[-1].offset or self.last_offset
                     delay = 0.05
             except grpc.RpcError as err:
                 if self._stopping.is_set() or err.code() == grpc.StatusCode.CANCELLED:

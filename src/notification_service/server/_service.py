@@ -193,10 +193,10 @@ class NotificationServicer(pb_grpc.NotificationServiceServicer):
                     yield pb.EventBatch(events=[event_to_proto(e) for e in events[:fit]])
                 if fit < len(events):
                     # Big events: the rest goes in the next message, not over the limit.
-                    cursor = events[fit - 1].offset
+                    cursor = events[fit - 1].offset or cursor
                     continue
                 # A short page means nothing else matches up to `known`: skip past it.
-                cursor = events[-1].offset if len(events) == batch_size else known
+                cursor = (events[-1].offset or cursor) if len(events) == batch_size else known
                 continue
             if self._notifier.stopped:
                 return  # shutting down: end the stream instead of spinning

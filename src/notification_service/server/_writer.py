@@ -108,7 +108,7 @@ class GroupCommitWriter:
                 _call(done, None, exc)
             return
         try:
-            self._on_commit(max(e.offset for e in stored))  # type: ignore[type-var]
+            self._on_commit(max(e.offset or 0 for e in stored))
         except Exception:  # noqa: BLE001 - committed: the senders must hear so regardless
             log.exception("post-commit notification failed")
         if len(batch) == 1:

@@ -63,7 +63,11 @@ class MemoryEventStorage(EventStorage):
 
     def time_to_offset(self, timestamp_ms: int) -> int:
         with self._lock:
-            found = [e.offset for e in self._events if e.create_time <= timestamp_ms]
+            found = [
+                e.offset
+                for e in self._events
+                if e.offset is not None and (e.create_time or 0) <= timestamp_ms
+            ]
         return max(found, default=0)
 
     def heartbeat_member(self, server_uri: str, now_ms: int) -> None:

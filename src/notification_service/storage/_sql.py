@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection, Engine, Select, delete, func, select, update
 from sqlalchemy.dialects import mysql, postgresql, sqlite
+from sqlalchemy.pool import PoolProxiedConnection
 
 from notification_service.model import Event, EventFilter
 from notification_service.storage._engine import WRITE, make_engine
@@ -28,7 +30,8 @@ class SqlEventStorage(EventStorage):
         self._write_lock = threading.Lock()
         self._write_conn: Connection | None = None
         self._raw = _raw_sql(engine.dialect.name, engine.dialect.driver)
-        self._raw_conn = None  # pool-proxied DBAPI connection of the raw path
+        # Pool-proxied DBAPI connection of the raw path.
+        self._raw_conn: PoolProxiedConnection | None = None
 
     def add_events(self, events: list[NewEvent]) -> list[Event]:
         if self._raw is not None:
@@ -60,7 +63,7 @@ class SqlEventStorage(EventStorage):
             if self._raw_conn is None:
                 self._raw_conn = self.engine.raw_connection()
             proxy = self._raw_conn
-            dbapi = proxy.driver_connection
+            dbapi: Any = proxy.driver_connection
             try:
                 cur = dbapi.cursor()
                 try:
@@ -152,9 +155,11 @@ class SqlEventStorage(EventStorage):
             reserved = last
         existing = self._existing(conn, events)
         created_at = now_ms()
-        rows, out, fresh = [], [], {}
+        rows: list[dict] = []
+        out: list[Event] = []
+        fresh: dict[str, Event] = {}
         for new in events:
-            known = existing.get(new.idempotency_id) or fresh.get(new.idempotency_id)
+            known = existing.get(new.idempotency_id or "") or fresh.get(new.idempotency_id or "")
             if known is not None:
                 out.append(known)
                 continue
@@ -174,7 +179,8 @@ class SqlEventStorage(EventStorage):
             out.append(stored)
         if rows:
             # A single row skips the driver's executemany machinery.
-            conn.execute(EventRow.__table__.insert(), rows[0] if len(rows) == 1 else rows)
+            table: Any = EventRow.__table__
+            conn.execute(table.insert(), rows[0] if len(rows) == 1 else rows)
         if last != reserved:
             conn.execute(update(OffsetCounterRow).where(counter).values(last_offset=last))
         return out
@@ -321,9 +327,10 @@ def _to_event(row) -> Event:  # noqa: ANN001
 
 
 def _upsert(conn, server_uri: str, now_ms: int) -> None:  # noqa: ANN001
-    table = MemberRow.__table__
+    table: Any = MemberRow.__table__
     values = {"server_uri": server_uri, "update_time": now_ms}
     name = conn.dialect.name
+    stmt: Any
     if name == "postgresql":
         stmt = postgresql.insert(table).values(values)
         stmt = stmt.on_conflict_do_update(

@@ -65,6 +65,13 @@ def test_namespaces_crud(servers: Servers) -> None:
     assert ops.get_namespace("team") is None
 
 
+@pytest.mark.parametrize("name", ["bad name/../x", "../etc", "", "-x", "a" * 129])
+def test_namespace_names_are_validated_like_workflow_names(servers: Servers, name: str) -> None:
+    with pytest.raises(ops.InvalidArgumentError, match="namespace name"):
+        ops.add_namespace(name)
+    assert [n.name for n in ops.list_namespaces()] == ["default"]
+
+
 # Uploads
 
 

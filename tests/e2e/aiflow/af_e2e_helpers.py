@@ -105,6 +105,7 @@ class Stack:
         set_yaml(
             self.home / "aiflow_server.yaml",
             rpc_port=self.af_port,
+            internal_rpc_port=free_port(),
             notification_server_uri=f"127.0.0.1:{self.ns_port}",
             wait_for_server_started_timeout=2,
         )
@@ -117,10 +118,10 @@ class Stack:
                 result = self.run(prog, *args)
                 assert result.returncode == 0, f"{prog} {' '.join(args)}: {result.stderr}"
 
-    def workflow_file(self) -> Path:
-        """The Quickstart workflow, sending its event to our notification port."""
-        path = self.tmp / "quickstart_workflow.py"
-        text = QUICKSTART_FILE.read_text().replace("localhost:50052", f"localhost:{self.ns_port}")
+    def workflow_file(self, source: Path = QUICKSTART_FILE) -> Path:
+        """A copy of a docs' workflow file that sends its events to our notification port."""
+        path = self.tmp / source.name
+        text = source.read_text().replace("localhost:50052", f"localhost:{self.ns_port}")
         path.write_text(text)
         return path
 

@@ -132,7 +132,7 @@ class TaskStatusCondition(Condition):
     def is_met(self, event: Event, context: Context) -> bool:
         parsed = parse_task_status_event_key(event.key)
         own = parsed is not None and parsed.workflow_name == self.workflow_name
-        own_task = parsed.task_name if own else None
+        own_task = parsed.task_name if parsed is not None and own else None
         for task, expected in self.upstream_task_status.items():
             actual = task_status_of(event) if task == own_task else context.get_task_status(task)
             if actual != expected:

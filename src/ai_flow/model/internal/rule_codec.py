@@ -82,7 +82,8 @@ def encode_condition(condition: Condition) -> dict[str, Any]:
     cls = type(condition)
     out: dict[str, Any] = {TAG: "condition", "class": class_path(cls)}
     if callable(getattr(cls, "to_dict", None)) and callable(getattr(cls, "from_dict", None)):
-        out["dict"] = _encode(condition.to_dict(), f"{cls.__name__}.to_dict()")
+        to_dict: Any = getattr(condition, "to_dict")  # noqa: B009 - optional protocol
+        out["dict"] = _encode(to_dict(), f"{cls.__name__}.to_dict()")
     elif hasattr(condition, "__dict__"):
         out["state"] = {
             name: _encode(value, f"{cls.__name__}.{name}")
@@ -173,13 +174,13 @@ def _decode(value: Any, resolve: Resolver) -> Any:
 
 
 def decode_condition(data: dict[str, Any], resolve: Resolver) -> Condition:
-    cls = _resolve(resolve, data.get("class"), Condition)
+    cls: Any = _resolve(resolve, data.get("class"), Condition)
     if "dict" in data:
-        condition = cls.from_dict(_decode(data["dict"], resolve))
-        if not isinstance(condition, cls):
+        made = cls.from_dict(_decode(data["dict"], resolve))
+        if not isinstance(made, cls):
             raise RuleCodecError(f"{cls.__name__}.from_dict did not return a {cls.__name__}")
-        return condition
-    condition = cls.__new__(cls)
+        return made
+    condition: Condition = cls.__new__(cls)
     condition.__dict__.update(_decode(data.get("state") or {}, resolve))
     return condition
 
