@@ -7,6 +7,8 @@
 #   AIFLOW_HOME        AIFlow home (default: a fresh temporary directory, kept afterwards)
 #   NOTIFICATION_HOME  notification home (default: $AIFLOW_HOME/notification_service)
 #   AIFLOW_PORT        AIFlow server port (default 50051, or a free port if that is busy)
+#   AIFLOW_INTERNAL_PORT  its internal RPC port for task runtimes (default 50000, or a
+#                      free port if that is busy)
 #   NOTIFICATION_PORT  notification server port (default 50052, which the verbatim
 #                      workflow file uses; another port runs a copy of the file using it)
 #   AIFLOW_BIN         directory of the `aiflow` and `notification` scripts (.venv/bin)
@@ -42,6 +44,10 @@ if [[ -z ${AIFLOW_PORT:-} ]]; then
     port_free "$AIFLOW_PORT" || AIFLOW_PORT=$(free_port)
 fi
 port_free "$AIFLOW_PORT" || die "port $AIFLOW_PORT (AIFlow server) is busy; run with AIFLOW_PORT=<free port>"
+if [[ -z ${AIFLOW_INTERNAL_PORT:-} ]]; then
+    AIFLOW_INTERNAL_PORT=50000
+    port_free "$AIFLOW_INTERNAL_PORT" || AIFLOW_INTERNAL_PORT=$(free_port)
+fi
 if [[ $NOTIFICATION_PORT != 50052 ]]; then
     # The verbatim file names localhost:50052; run a copy that names our port.
     mkdir -p "$AIFLOW_HOME"
@@ -64,6 +70,7 @@ sed -i.bak -e "s/^server_port: .*/server_port: $NOTIFICATION_PORT/" \
     "$NOTIFICATION_HOME/notification_server.yaml"
 step aiflow config init
 sed -i.bak -e "s/^rpc_port: .*/rpc_port: $AIFLOW_PORT/" \
+    -e "s/^internal_rpc_port: .*/internal_rpc_port: $AIFLOW_INTERNAL_PORT/" \
     -e "s/^notification_server_uri: .*/notification_server_uri: 127.0.0.1:$NOTIFICATION_PORT/" \
     "$AIFLOW_HOME/aiflow_server.yaml"
 sed -i.bak -e "s/^server_address: .*/server_address: localhost:$AIFLOW_PORT/" \

@@ -115,8 +115,15 @@ class LocalTaskExecutor(TaskExecutor):
         )
         paths.working_dir.mkdir(parents=True, exist_ok=True)
         paths.log_path.parent.mkdir(parents=True, exist_ok=True)
+        # In a file, not on the command line: the spec holds the blob store's settings,
+        # which `ps` would show to every user of the machine.
+        spec_file = lock.with_suffix(".json")
+        spec_file.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(spec_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(spec.to_json())
         argv = ["--home", str(self.home), "--log-dir", str(self.log_dir), "--lock", str(lock)]
-        argv.append(spec.to_json())
+        argv.append(str(spec_file))
         env = child_environment(spec.task_context().to_json(), self.extra_env)
         if self._fork_server is not None:
             pid = self._fork_server.spawn(argv, env, str(paths.working_dir), str(paths.log_path))

@@ -26,8 +26,6 @@ from ai_flow.model.status import (
 )
 from notification_service.util.clock import now_ms
 
-FINISHED_STATUSES = WORKFLOW_FINISHED
-
 
 def create_execution(
     session: Session,
@@ -116,7 +114,7 @@ def count_unfinished(session: Session, workflow_id: int) -> int:
         .select_from(WorkflowExecutionRow)
         .where(
             WorkflowExecutionRow.workflow_id == workflow_id,
-            WorkflowExecutionRow.status.not_in(FINISHED_STATUSES),
+            WorkflowExecutionRow.status.not_in(WORKFLOW_FINISHED),
         )
     )
     return int(session.scalar(stmt) or 0)
@@ -128,7 +126,7 @@ def update_execution_status(
     """Set the status; a finished status also sets end_date."""
     row = get_execution(session, execution_id)
     row.status = enum_value(WorkflowStatus, status)
-    if row.status in FINISHED_STATUSES and row.end_date is None:
+    if row.status in WORKFLOW_FINISHED and row.end_date is None:
         row.end_date = now_ms()
     session.flush()
     return row
@@ -150,7 +148,7 @@ def list_expired_executions(
     stmt = (
         select(WorkflowExecutionRow)
         .where(
-            WorkflowExecutionRow.status.in_(FINISHED_STATUSES),
+            WorkflowExecutionRow.status.in_(WORKFLOW_FINISHED),
             WorkflowExecutionRow.end_date < ended_before,
             ~unfinished_task,
         )
@@ -172,7 +170,7 @@ def delete_executions(session: Session, execution_ids: list[int]) -> None:
 def delete_execution(session: Session, execution_id: int) -> None:
     """Delete a finished execution with its task executions, state and commands."""
     row = get_execution(session, execution_id)
-    if row.status not in FINISHED_STATUSES:
+    if row.status not in WORKFLOW_FINISHED:
         raise ConflictError(
             f"workflow execution {execution_id} is {row.status}; stop it before deleting"
         )

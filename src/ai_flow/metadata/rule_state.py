@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ai_flow.metadata._tables import RuleStateRow
-from ai_flow.metadata._util import page, rowcount
 
 
 def _owner(execution_id: int | None, trigger_id: int | None) -> Any:
@@ -26,20 +25,6 @@ def _find(
         _owner(execution_id, trigger_id), RuleStateRow.scope == scope, RuleStateRow.name == name
     )
     return session.scalars(stmt).one_or_none()
-
-
-def get_state(
-    session: Session,
-    scope: str,
-    name: str,
-    *,
-    execution_id: int | None = None,
-    trigger_id: int | None = None,
-    default: Any = None,
-) -> Any:
-    """The stored value of state `name` in `scope` (a task name or trigger), or `default`."""
-    row = _find(session, scope, name, execution_id, trigger_id)
-    return default if row is None else row.value
 
 
 def scope_states(
@@ -74,34 +59,3 @@ def put_state(
     row.value = value
     session.flush()
     return row
-
-
-def delete_state(
-    session: Session,
-    scope: str,
-    name: str,
-    *,
-    execution_id: int | None = None,
-    trigger_id: int | None = None,
-) -> bool:
-    """Remove one value; True if it existed."""
-    result = session.execute(
-        delete(RuleStateRow).where(
-            _owner(execution_id, trigger_id),
-            RuleStateRow.scope == scope,
-            RuleStateRow.name == name,
-        )
-    )
-    return rowcount(result) > 0
-
-
-def list_states(
-    session: Session,
-    *,
-    execution_id: int | None = None,
-    trigger_id: int | None = None,
-    limit: int | None = None,
-    offset: int | None = None,
-) -> list[RuleStateRow]:
-    stmt = select(RuleStateRow).where(_owner(execution_id, trigger_id)).order_by(RuleStateRow.id)
-    return list(session.scalars(page(stmt, limit, offset)))

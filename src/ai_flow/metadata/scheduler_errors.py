@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ai_flow.metadata._tables import SchedulerErrorRow
@@ -42,7 +42,3 @@ def list_errors(
     """Newest first."""
     stmt = select(SchedulerErrorRow).order_by(SchedulerErrorRow.event_offset.desc())
     return list(session.scalars(page(stmt, limit, offset)))
-
-
-def count_errors(session: Session) -> int:
-    return int(session.scalar(select(func.count()).select_from(SchedulerErrorRow)) or 0)

@@ -180,14 +180,6 @@ def latest_sequence_numbers(session: Session, workflow_execution_id: int) -> dic
     return {name: int(seq) for name, seq in rows}
 
 
-def get_many(session: Session, task_execution_ids: Iterable[int]) -> dict[int, TaskExecutionRow]:
-    ids = sorted(set(task_execution_ids))
-    if not ids:
-        return {}
-    rows = session.scalars(select(TaskExecutionRow).where(TaskExecutionRow.id.in_(ids)))
-    return {r.id: r for r in rows}
-
-
 def lock_task_execution(session: Session, task_execution_id: int) -> TaskExecutionRow:
     """The row, locked until the transaction ends (PostgreSQL/MySQL; SQLite's write
     transaction already excludes other writers)."""

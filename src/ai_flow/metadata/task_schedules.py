@@ -33,15 +33,6 @@ def create_task_schedules(
     return rows
 
 
-def list_task_schedules(session: Session, execution_id: int) -> list[TaskScheduleRow]:
-    stmt = (
-        select(TaskScheduleRow)
-        .where(TaskScheduleRow.workflow_execution_id == execution_id)
-        .order_by(TaskScheduleRow.id)
-    )
-    return list(session.scalars(stmt))
-
-
 def list_due_task_schedules(
     session: Session, now: int, limit: int | None = None
 ) -> list[TaskScheduleRow]:

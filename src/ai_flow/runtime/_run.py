@@ -113,6 +113,9 @@ class _TaskRun:
         self.operator: AIFlowOperator | None = None
         self.stop_requested = threading.Event()
         self.main_done = threading.Event()
+        # Heartbeats go on until the final status is out (its sending may take long):
+        # a silent try would be failed by the server meanwhile.
+        self.reported = threading.Event()
         # Final statuses are retried for long: the server reports a dead try itself, but
         # a live one should say how it ended.
         self.client = NotificationClient(
@@ -136,6 +139,7 @@ class _TaskRun:
         finally:
             self.main_done.set()
         final = self.reporter.finish(status, self.error)
+        self.reported.set()
         log.info("task finished: %s", final.value)
         self.client.close()
         return 1 if final is TaskStatus.FAILED else 0
@@ -188,9 +192,11 @@ class _TaskRun:
 
     def _heartbeat(self) -> None:
         interval = max(self.spec.heartbeat_interval, 0.05)
-        while not self.main_done.wait(interval):
+        while not self.reported.wait(interval):
             answer = self.channel.heartbeat(self.spec, self.token)
-            if answer is not None and answer.stop and not self.stop_requested.is_set():
+            if answer is None or self.main_done.is_set():
+                continue
+            if answer.stop and not self.stop_requested.is_set():
                 log.info("the server asks the task to stop (%s)", answer.reason)
                 self._request_stop(_reason(answer.reason))
 

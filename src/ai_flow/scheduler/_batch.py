@@ -57,7 +57,8 @@ def targets_of(
         try:
             plan = snapshots.plan(snapshot)
         except PlanError as exc:  # a broken snapshot must not stop scheduling
-            log.error("execution %s (snapshot %s): %s", execution.id, snapshot.id, exc)
+            if snapshots.first_report(snapshot.id):
+                log.error("executions of snapshot %s are not scheduled: %s", snapshot.id, exc)
             continue
         out.append(Target(execution, workflow, snapshot, plan))
     return out

@@ -11,7 +11,7 @@ commits the events before it, then looks ahead again from there.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Any
 
 from ai_flow.evaluator import EvalItem, EvalResult, EvaluatorPool
 from ai_flow.metadata import WorkflowSnapshotRow
@@ -35,28 +35,6 @@ def rule_scope(execution_id: int, rule: RulePlan) -> str:
 
 def trigger_scope(trigger_id: int) -> str:
     return f"g{trigger_id}"
-
-
-class Lookup(Protocol):
-    def task_rule(
-        self,
-        index: int,
-        event: Event,
-        target: Target,
-        rule: RulePlan,
-        statuses: Mapping[str, str],
-        states: Mapping[str, Any],
-    ) -> EvalResult: ...
-
-    def trigger(
-        self,
-        index: int,
-        event: Event,
-        trigger_id: int,
-        snapshot: WorkflowSnapshotRow,
-        text: str,
-        states: Mapping[str, Any],
-    ) -> EvalResult: ...
 
 
 def still_valid(result: EvalResult, statuses: Mapping[str, str], states: Mapping[str, Any]) -> bool:

@@ -2,7 +2,7 @@
 
 The caller commits the session together with the new scheduler offset; nothing here
 commits, so a crash anywhere loses or repeats nothing. Built-in conditions are
-evaluated here; the answers of user conditions come from a `Lookup` (they were computed
+evaluated here; the answers of user conditions come from a `Speculation` (computed
 in evaluator processes before the transaction opened).
 """
 
@@ -20,7 +20,7 @@ from ai_flow.model.internal.events import is_task_status_event_key
 from ai_flow.model.status import TaskStatus
 from ai_flow.scheduler._actions import apply_action, refresh_workflow_status, retry_task
 from ai_flow.scheduler._batch import Batch, Target
-from ai_flow.scheduler._lookup import Lookup
+from ai_flow.scheduler._lookup import Speculation
 from ai_flow.scheduler._plan import RulePlan
 from ai_flow.scheduler._reports import Outcome, StatusReport, decide, parse_report
 from ai_flow.scheduler._snapshots import SnapshotStore
@@ -51,13 +51,13 @@ class EventProcessor:
     def __init__(self, snapshots: SnapshotStore) -> None:
         self._snapshots = snapshots
 
-    def process(self, session, events: list[Event], lookup: Lookup) -> None:  # noqa: ANN001
+    def process(self, session, events: list[Event], lookup: Speculation) -> None:  # noqa: ANN001
         batch = Batch(session, self._snapshots)
         for index, event in enumerate(events):
             self._process_one(batch, index, event, lookup)
         batch.flush()
 
-    def _process_one(self, batch: Batch, index: int, event: Event, lookup: Lookup) -> None:
+    def _process_one(self, batch: Batch, index: int, event: Event, lookup: Speculation) -> None:
         changed = None
         report = parse_report(event)
         if report is not None:
@@ -86,8 +86,7 @@ class EventProcessor:
         if row is None:
             return None
         running = batch.running(row.workflow_execution_id)
-        task = running[0].plan.tasks.get(row.task_name) if running else None
-        outcome = decide(row.status, row.try_number, report, task, bool(running))
+        outcome, task = decide(row.status, row.try_number, row.task_name, report, running)
         if outcome == Outcome.IGNORE:
             return None
         if outcome == Outcome.RETRY:
@@ -118,7 +117,7 @@ class EventProcessor:
         return [t for t in rows if t.plan.expects(event.key)]
 
     def _evaluate(
-        self, batch: Batch, index: int, target: Target, event: Event, lookup: Lookup
+        self, batch: Batch, index: int, target: Target, event: Event, lookup: Speculation
     ) -> bool:
         """Evaluate every rule expecting the event; returns whether an action was taken.
 
@@ -141,7 +140,7 @@ class EventProcessor:
 
     @staticmethod
     def _met(
-        batch: Batch, index: int, target: Target, rule: RulePlan, event: Event, lookup: Lookup
+        batch: Batch, index: int, target: Target, rule: RulePlan, event: Event, lookup: Speculation
     ) -> bool:
         execution_id = target.execution.id
         states = batch.states(execution_id, rule.scope)

@@ -9,11 +9,13 @@ whose operator has retries left (and whose execution is RUNNING) is retried.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
 from ai_flow.model.internal.events import parse_task_status_event_key
 from ai_flow.model.status import TASK_FINISHED, TaskStatus
+from ai_flow.scheduler._batch import Target
 from ai_flow.scheduler._plan import TaskPlan
 from notification_service.model import Event
 
@@ -58,22 +60,24 @@ class Outcome(str, Enum):
 def decide(
     current_status: str,
     current_try: int,
+    task_name: str,
     report: StatusReport,
-    task: TaskPlan | None,
-    execution_running: bool,
-) -> Outcome:
+    running: Sequence[Target],
+) -> tuple[Outcome, TaskPlan | None]:
+    """What the report does to the task execution, and the task's plan. `running` holds
+    the task's workflow execution if that is RUNNING (a stopped one retries nothing)."""
+    task = running[0].plan.tasks.get(task_name) if running else None
     if current_status in TASK_FINISHED:
-        return Outcome.IGNORE  # a late or repeated report: the first final status stands
+        return Outcome.IGNORE, task  # a late or repeated report: the first final one stands
     if report.try_number is not None and report.try_number != current_try:
-        return Outcome.IGNORE  # about an earlier try, which a retry has superseded
+        return Outcome.IGNORE, task  # about an earlier try, which a retry has superseded
     if current_status == TaskStatus.STOPPING.value and report.status == TaskStatus.RUNNING:
-        return Outcome.IGNORE  # asked to stop before it came up; keep STOPPING
+        return Outcome.IGNORE, task  # asked to stop before it came up; keep STOPPING
     if (
         report.status == TaskStatus.FAILED
         and current_status != TaskStatus.STOPPING.value
-        and execution_running
         and task is not None
         and current_try <= task.retries
     ):
-        return Outcome.RETRY
-    return Outcome.SET
+        return Outcome.RETRY, task
+    return Outcome.SET, task

@@ -32,12 +32,21 @@ class SnapshotStore:
         self.blobs = blob_manager
         self._lock = threading.Lock()
         self._plans: dict[int, WorkflowPlan] = {}
+        self._reported: set[int] = set()
 
     def directory(self, files: SnapshotFiles) -> Path:
         """The local directory holding the snapshot's files (fetched on first use)."""
         target = self._root / str(files.snapshot_id)
         fetch_snapshot(self.blobs, files, target)
         return target
+
+    def first_report(self, snapshot_id: int) -> bool:
+        """True the first time a problem with this snapshot is reported (log it once)."""
+        with self._lock:
+            if snapshot_id in self._reported:
+                return False
+            self._reported.add(snapshot_id)
+            return True
 
     def plan(self, snapshot: WorkflowSnapshotRow) -> WorkflowPlan:
         """The plan stored with the snapshot; raises PlanError if it has none."""

@@ -144,8 +144,7 @@ class _Pass:
         if run is None:
             return event
         running = self._targets(run.execution_id)
-        task = running[0].plan.tasks.get(run.task_name) if running else None
-        outcome = decide(run.status, run.try_number, report, task, bool(running))
+        outcome, _task = decide(run.status, run.try_number, run.task_name, report, running)
         if outcome == Outcome.IGNORE:
             return event
         retried = outcome == Outcome.RETRY

@@ -29,7 +29,7 @@ from ai_flow.model.internal.rule_codec import (
 from ai_flow.model.rule import WorkflowRule
 from ai_flow.scheduler._actions import start_workflow_execution
 from ai_flow.scheduler._batch import Batch
-from ai_flow.scheduler._lookup import Lookup
+from ai_flow.scheduler._lookup import Speculation
 from ai_flow.scheduler._plan import PlanError
 from notification_service.model import Event
 
@@ -68,7 +68,7 @@ def parse_trigger(text: str) -> StoredTrigger:
         return StoredTrigger(keys, None, str(exc))
 
 
-def fire_triggers(batch: Batch, index: int, event: Event, lookup: Lookup) -> set[str]:
+def fire_triggers(batch: Batch, index: int, event: Event, lookup: Speculation) -> set[str]:
     """Evaluate the triggers concerned by `event`; returns the namespaces where one
     started an execution."""
     started: set[str] = set()

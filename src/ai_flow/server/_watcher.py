@@ -32,7 +32,7 @@ from ai_flow.metadata import (
     snapshots,
 )
 from ai_flow.metadata import task_executions as tasks
-from ai_flow.model.status import TaskStatus
+from ai_flow.model.status import TASK_ALIVE_STATUSES, TaskStatus
 from ai_flow.model.stop_reason import StopReason
 from ai_flow.scheduler import PlanError, SnapshotStore, TaskPlan
 from ai_flow.server._tasks import SpecFactory, StatusSink, task_context_of
@@ -42,7 +42,8 @@ log = logging.getLogger(__name__)
 
 #: Extra seconds an executor waits past a task's stop timeout before killing it.
 STOP_MARGIN = 5.0
-WATCHED = (TaskStatus.QUEUED, TaskStatus.RUNNING, TaskStatus.STOPPING, TaskStatus.RETRYING)
+# Alive and handed to the executor (INIT never is).
+WATCHED = TASK_ALIVE_STATUSES - {TaskStatus.INIT}
 
 _Row = tuple[TaskExecutionRow, WorkflowExecutionRow, WorkflowRow]
 
@@ -78,6 +79,9 @@ class Watcher:
 
     def watch(self) -> bool:
         """One pass; returns whether commands are pending."""
+        # Taken before the rows are read: the rows then reflect at least every event up
+        # to it (see _report_dead).
+        committed = self._committed_offset()
         with read_session(self._factory) as session:
             rows = tasks.list_launched(session, WATCHED)
             plans = {te.id: self._task_plan(session, te, ex) for te, ex, _ in rows}
@@ -89,7 +93,7 @@ class Watcher:
             self._last_heartbeat_check = time.monotonic()
         dead = [r for r in current if not states[r[0].handle].alive]  # type: ignore[index]
         if dead:
-            self._report_dead(dead, states)
+            self._report_dead(dead, states, committed)
         for row in current:
             te = row[0]
             if states[te.handle].alive and te.status != TaskStatus.STOPPING.value:  # type: ignore[index]
@@ -109,11 +113,16 @@ class Watcher:
             return None  # a broken snapshot only loses its timeouts
         return plan.tasks.get(te.task_name)
 
-    def _report_dead(self, dead: list[_Row], states: dict[str, HandleState]) -> None:
+    def _report_dead(
+        self, dead: list[_Row], states: dict[str, HandleState], committed: int
+    ) -> None:
+        """Report tries that died without a word. A try's own last report was stored
+        before its death was seen, so at an offset up to the latest one then: only once
+        the rows were read with the scheduler past that offset is their status known to
+        be stale, not merely behind."""
         latest = self._sink.latest_offset()
         if latest is None:
             return  # the notification server is down: nothing can be reported now
-        committed = self._committed_offset()
         for te, execution, workflow in dead:
             key = (te.id, te.try_number)
             if self._dead_at.setdefault(key, latest) > committed:

@@ -48,7 +48,7 @@ def test_trigger_crud(session: Session, workflow: Workflow, snapshot) -> None:  
     rule_state.put_state(session, "trigger", "count", 3, trigger_id=t1.id)
     assert rule_state.scope_states(session, "trigger", trigger_id=t1.id) == {"count": 3}
     triggers.delete_trigger(session, t1.id)
-    assert rule_state.list_states(session, trigger_id=t1.id) == []
+    assert rule_state.scope_states(session, "trigger", trigger_id=t1.id) == {}
     with pytest.raises(NotFoundError, match=f"workflow trigger {t1.id} does not exist"):
         triggers.get_trigger(session, t1.id)
     assert triggers.delete_triggers(session, workflow.id) == 1
@@ -56,20 +56,18 @@ def test_trigger_crud(session: Session, workflow: Workflow, snapshot) -> None:  
 
 def test_rule_state(session: Session, execution: Execution, workflow: Workflow) -> None:
     trigger = triggers.create_trigger(session, workflow.id, "rule")
-    assert rule_state.get_state(session, "a", "n", execution_id=execution.id) is None
-    assert rule_state.get_state(session, "a", "n", execution_id=execution.id, default=0) == 0
+    assert rule_state.scope_states(session, "a", execution_id=execution.id) == {}
     rule_state.put_state(session, "a", "n", {"seen": [1, 2]}, execution_id=execution.id)
     rule_state.put_state(session, "a", "n", {"seen": [1, 2, 3]}, execution_id=execution.id)
+    rule_state.put_state(session, "a", "m", 7, execution_id=execution.id)
     rule_state.put_state(session, "a", "n", "trigger-side", trigger_id=trigger.id)
     rule_state.put_state(session, "b", "n", None, execution_id=execution.id)
-    got = rule_state.get_state(session, "a", "n", execution_id=execution.id)
-    assert got == {"seen": [1, 2, 3]}
-    assert rule_state.get_state(session, "a", "n", trigger_id=trigger.id) == "trigger-side"
-    assert len(rule_state.list_states(session, execution_id=execution.id)) == 2
-    assert rule_state.delete_state(session, "a", "n", execution_id=execution.id) is True
-    assert rule_state.delete_state(session, "a", "n", execution_id=execution.id) is False
+    got = rule_state.scope_states(session, "a", execution_id=execution.id)
+    assert got == {"n": {"seen": [1, 2, 3]}, "m": 7}
+    assert rule_state.scope_states(session, "a", trigger_id=trigger.id) == {"n": "trigger-side"}
+    assert rule_state.scope_states(session, "b", execution_id=execution.id) == {"n": None}
     with pytest.raises(ValueError, match="exactly one"):
-        rule_state.get_state(session, "a", "n")
+        rule_state.scope_states(session, "a")
     with pytest.raises(ValueError, match="exactly one"):
         rule_state.put_state(session, "a", "n", 1, execution_id=1, trigger_id=1)
 
@@ -78,7 +76,7 @@ def test_rule_state_cascades_with_execution(session: Session, execution: Executi
     rule_state.put_state(session, "a", "n", 1, execution_id=execution.id)
     metadata.executions.update_execution_status(session, execution.id, "STOPPED")
     metadata.executions.delete_execution(session, execution.id)
-    assert rule_state.list_states(session, execution_id=execution.id) == []
+    assert rule_state.scope_states(session, "a", execution_id=execution.id) == {}
 
 
 def test_offset(factory: sessionmaker[Session]) -> None:

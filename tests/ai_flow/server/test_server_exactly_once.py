@@ -207,15 +207,14 @@ def test_every_event_counts_exactly_once_across_server_kills(process_servers) ->
         wait_until(lambda: _scheduler_offset(factory) >= last, 30, "status events scheduled")
 
         with read_session(factory) as session:
-            consumer_count = metadata.rule_state.get_state(
-                session, "consumer#0", "count", execution_id=execution_id
+            consumer = metadata.rule_state.scope_states(
+                session, "consumer#0", execution_id=execution_id
             )
-            overshoot_count = metadata.rule_state.get_state(
-                session, "overshoot#0", "count", execution_id=execution_id
+            overshoot = metadata.rule_state.scope_states(
+                session, "overshoot#0", execution_id=execution_id
             )
-            errors_state = metadata.rule_state.get_state(
-                session, "consumer#0", "__error__", execution_id=execution_id
-            )
+        consumer_count, overshoot_count = consumer.get("count"), overshoot.get("count")
+        errors_state = consumer.get("__error__")
     finally:
         engine.dispose()
 
