@@ -8,6 +8,7 @@ from ai_flow.metadata import (
     WorkflowRow,
     WorkflowScheduleRow,
     WorkflowTriggerRow,
+    offsets,
     schedules,
     snapshots,
     triggers,
@@ -92,7 +93,9 @@ def add_trigger(
             raise InvalidArgumentError(f"workflow {namespace}.{name}: {exc}") from None
     with app.scheduling() as s:
         wf = workflows.get_workflow(s, namespace, name)
-        return triggers.create_trigger(s, wf.id, rule), wf
+        row = triggers.create_trigger(s, wf.id, rule)
+        offsets.bump_keys_version(s)  # the scheduler must read its keys from now on
+        return row, wf
 
 
 def get_trigger(app: App, trigger_id: int) -> tuple[WorkflowTriggerRow, WorkflowRow]:

@@ -224,12 +224,15 @@ class RuleStateRow(Base):
 
 
 class SchedulerOffsetRow(Base):
-    """One row (id=1): the last event offset whose effects the scheduler committed."""
+    """One row (id=1): the last event offset whose effects the scheduler committed, and
+    the version of the set of event keys it must read (bumped with every change that
+    can make a key expected: a new execution, a new trigger)."""
 
     __tablename__ = "af_scheduler_offset"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     offset: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    keys_version: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0")
 
 
 class TaskCommandRow(Base):

@@ -43,6 +43,11 @@ def list_triggers(
     return list(session.scalars(page(stmt, limit, offset)))
 
 
+def list_rules(session: Session) -> list[str]:
+    """The stored rule of every trigger, paused or not, of any workflow."""
+    return list(session.scalars(select(WorkflowTriggerRow.rule)))
+
+
 def list_active_in_namespace(
     session: Session, namespace: str
 ) -> list[tuple[WorkflowTriggerRow, WorkflowRow, WorkflowSnapshotRow]]:

@@ -17,6 +17,7 @@ from ai_flow.metadata import (
     WorkflowExecutionRow,
     commands,
     executions,
+    offsets,
     task_schedules,
 )
 from ai_flow.metadata import task_executions as tasks
@@ -97,6 +98,8 @@ def start_workflow_execution(
         event_offset=event_offset,
         trigger_info=trigger_info,
     )
+    # Its rules may expect keys the scheduler does not read yet (see _interest.py).
+    offsets.bump_keys_version(session)
     periodic = plan.periodic_tasks
     task_schedules.create_task_schedules(session, execution.id, periodic)
     for task_name in plan.initial_tasks:

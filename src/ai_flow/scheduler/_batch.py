@@ -89,10 +89,6 @@ class Batch:
         # An execution that finished earlier in this batch is no longer a target.
         return [t for t in self._running[key] if t.execution.status == WorkflowStatus.RUNNING.value]
 
-    def forget_running(self, namespace: str) -> None:
-        """Drop the cached running executions of `namespace` (one was just started)."""
-        self._running.pop(namespace, None)
-
     def statuses(self, execution_id: int) -> dict[str, str]:
         if execution_id not in self._statuses:
             self._statuses[execution_id] = tasks.latest_statuses(self.session, execution_id)

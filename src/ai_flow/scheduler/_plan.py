@@ -102,6 +102,11 @@ class WorkflowPlan:
                     self._by_key.setdefault(key, []).append(rule)
         self.has_user_rules = any(r.is_user for rules in self.rules.values() for r in rules)
 
+    @property
+    def expected_keys(self) -> frozenset[str]:
+        """Every key a rule of the workflow is evaluated on."""
+        return frozenset(self._by_key)
+
     def rules_expecting(self, key: str) -> list[RulePlan]:
         return self._by_key.get(key, [])
 

@@ -51,13 +51,21 @@ class EventProcessor:
     def __init__(self, snapshots: SnapshotStore) -> None:
         self._snapshots = snapshots
 
-    def process(self, session, events: list[Event], lookup: Speculation) -> None:  # noqa: ANN001
+    def process(self, session, events: list[Event], lookup: Speculation) -> int:  # noqa: ANN001
+        """Process `events` in order; returns how many. It stops after an event on which
+        a trigger started an execution: the scheduler may not read the new execution's
+        keys yet, so the events after it must come again through a new listen filter."""
         batch = Batch(session, self._snapshots)
+        done = 0
         for index, event in enumerate(events):
-            self._process_one(batch, index, event, lookup)
+            done += 1
+            if self._process_one(batch, index, event, lookup):
+                break
         batch.flush()
+        return done
 
-    def _process_one(self, batch: Batch, index: int, event: Event, lookup: Speculation) -> None:
+    def _process_one(self, batch: Batch, index: int, event: Event, lookup: Speculation) -> bool:
+        """Returns whether a trigger started an execution."""
         changed = None
         report = parse_report(event)
         if report is not None:
@@ -71,10 +79,7 @@ class EventProcessor:
             )
             if acted or target.execution.id == changed:
                 refresh_workflow_status(batch.session, target.execution, target.plan)
-        # Later events of this batch must see executions a trigger started, as one
-        # batch later would.
-        for namespace in fire_triggers(batch, index, event, lookup):
-            batch.forget_running(namespace)
+        return bool(fire_triggers(batch, index, event, lookup))
 
     def _apply_status(self, batch: Batch, event: Event, report: StatusReport) -> int | None:
         """Record a task's reported status; returns its execution id if it changed.

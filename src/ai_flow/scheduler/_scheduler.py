@@ -5,6 +5,11 @@ processes, outside any transaction), then applied in one transaction with the ne
 offset. A batch whose look-ahead went stale part-way commits the events before that
 point and looks ahead again from there.
 
+The stream is filtered on what anything running expects (`_stream.py`); progress past
+events nobody expects moves the offset in a small transaction of its own. Every
+transaction checks the keys version first: if the interest changed, nothing is
+committed and the stream opens again from the committed offset.
+
 A batch that keeps failing for another reason is retried event by event; an event that
 fails every time on its own is skipped: recorded in `af_scheduler_error` with its error,
 in the transaction that advances the offset past it. Database outages are never a reason
@@ -14,7 +19,6 @@ to skip: they are retried until the database answers.
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 import traceback
 from collections.abc import Callable
@@ -25,8 +29,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from ai_flow.metadata import offsets, read_session, scheduler_errors, write_session
 from ai_flow.scheduler._lookup import Speculation, SpeculationMiss
 from ai_flow.scheduler._processor import EventProcessor, execution_id_of
+from ai_flow.scheduler._snapshots import SnapshotStore
 from ai_flow.scheduler._speculation import Speculator
-from notification_service.client import ListenerProcessor, NotificationClient
+from ai_flow.scheduler._stream import EventStream
 from notification_service.model import Event
 
 log = logging.getLogger(__name__)
@@ -42,13 +47,8 @@ _TRANSIENT = (
 )
 
 
-class _Enqueue(ListenerProcessor):
-    def __init__(self, sink: queue.SimpleQueue[Event]) -> None:
-        self._sink = sink
-
-    def process(self, events: list[Event]) -> None:
-        for event in events:
-            self._sink.put(event)
+class _KeysChanged(Exception):
+    """The interest changed since the stream was opened: reopen, commit nothing."""
 
 
 def error_summary(exc: BaseException) -> str:
@@ -70,6 +70,7 @@ class Scheduler:
         factory: sessionmaker[Session],
         processor: EventProcessor,
         speculator: Speculator,
+        snapshots: SnapshotStore,
         notification_uri: str,
         lock: threading.Lock,
         on_committed: Callable[[], None],
@@ -77,56 +78,65 @@ class Scheduler:
         self._factory = factory
         self._processor = processor
         self._speculator = speculator
-        self._notification_uri = notification_uri
         self._lock = lock
         self._on_committed = on_committed
-        self._queue: queue.SimpleQueue[Event] = queue.SimpleQueue()
+        self._stream = EventStream(factory, snapshots, notification_uri)
+        self._reopen = False
         self._stopped = threading.Event()
-        self._client: NotificationClient | None = None
         self._thread = threading.Thread(target=self._run, name="af-scheduler", daemon=True)
         self.committed_offset = 0
 
     def start(self) -> None:
         with read_session(self._factory) as session:
             self.committed_offset = offsets.get_offset(session)
-        self._client = NotificationClient(self._notification_uri, retry_seconds=3600)
-        # Read every key: which keys matter changes as executions start and stop.
-        self._client.register_listener(_Enqueue(self._queue), begin_offset=self.committed_offset)
+        self._stream.open(self.committed_offset)
         self._thread.start()
         log.info("scheduler started from event offset %s", self.committed_offset)
 
     def stop(self) -> None:
         self._stopped.set()
-        if self._client is not None:
-            self._client.close()
+        self._stream.close()
         self._thread.join(timeout=10)
-
-    def _next_batch(self) -> list[Event]:
-        try:
-            first = self._queue.get(timeout=0.5)
-        except queue.Empty:
-            return []
-        batch = [first]
-        while len(batch) < MAX_BATCH:
-            try:
-                batch.append(self._queue.get_nowait())
-            except queue.Empty:
-                break
-        # A resumed stream may repeat what is already committed.
-        return [e for e in batch if e.offset is not None and e.offset > self.committed_offset]
 
     def _run(self) -> None:
         while not self._stopped.is_set():
-            batch = self._next_batch()
-            if batch:
-                self.commit(batch)
+            try:
+                self._step()
+            except _TRANSIENT:
+                log.exception("the metadata database failed; retrying")
+                self._pause(1)
+
+    def _step(self) -> None:
+        if self._reopen:
+            self._reopen = False
+            self._stream.open(self.committed_offset)
+        batch, progress = self._stream.next_batch(MAX_BATCH, timeout=0.5)
+        # A reopened stream may repeat what is already committed.
+        batch = [e for e in batch if e.offset is not None and e.offset > self.committed_offset]
+        if batch:
+            self.commit(batch)
+        if progress is not None and not self._reopen:
+            self._advance(progress)
+
+    def _advance(self, offset: int) -> None:
+        """Move past events the filter skipped, up to `offset`, without reading them."""
+        if offset <= self.committed_offset:
+            return
+        with self._lock, write_session(self._factory) as session:
+            stored, version = offsets.lock_offset(session)
+            if version != self._stream.interest.version:
+                self._reopen = True
+                return
+            if offset > stored:
+                offsets.set_offset(session, offset)
+        self.committed_offset = max(stored, offset)
 
     # Committing
 
     def commit(self, events: list[Event]) -> None:
         """Apply `events` (in offset order), retrying until each is applied or skipped."""
         failures = 0  # of the batch; from ATTEMPTS on, events go one by one
-        while events and not self._stopped.is_set():
+        while events and not self._stopped.is_set() and not self._reopen:
             try:
                 if failures < ATTEMPTS:
                     done = self._round(events)
@@ -134,6 +144,9 @@ class Scheduler:
                     done = 1
                     if self._alone(events[0]):
                         failures = 0  # the culprit is out: back to whole batches
+            except _KeysChanged:
+                self._reopen = True  # the rest comes again through the new filter
+                return
             except _TRANSIENT:
                 log.exception("the metadata database failed; retrying")
                 self._pause(failures)
@@ -157,7 +170,7 @@ class Scheduler:
             try:
                 self._round([event])
                 return False
-            except _TRANSIENT:
+            except (*_TRANSIENT, _KeysChanged):
                 raise
             except Exception as exc:  # noqa: BLE001 - the event itself is the suspect
                 error = exc
@@ -171,7 +184,9 @@ class Scheduler:
         assert event.offset is not None
         summary = error_summary(error)
         with self._lock, write_session(self._factory) as session:
-            stored = offsets.get_offset(session, for_update=True)
+            stored, version = offsets.lock_offset(session)
+            if version != self._stream.interest.version:
+                raise _KeysChanged
             if event.offset > stored:
                 scheduler_errors.record_error(
                     session,
@@ -219,15 +234,21 @@ class Scheduler:
         with self._lock:
             lookup = spec() if callable(spec) else spec
             with write_session(self._factory) as session:
-                stored = offsets.get_offset(session, for_update=True)
+                stored, version = offsets.lock_offset(session)
+                if version != self._stream.interest.version:
+                    raise _KeysChanged
                 todo = [e for e in events if e.offset is not None and e.offset > stored]
+                skipped = len(events) - len(todo)
+                done = 0
                 if todo:
                     try:
-                        self._processor.process(session, todo, lookup)
+                        done = self._processor.process(session, todo, lookup)
                     except SpeculationMiss as miss:
-                        raise SpeculationMiss(miss.index + len(events) - len(todo)) from None
-                    offsets.set_offset(session, todo[-1].offset)  # type: ignore[arg-type]
-        last = events[-1].offset or 0
+                        raise SpeculationMiss(miss.index + skipped) from None
+                    offsets.set_offset(session, todo[done - 1].offset)  # type: ignore[arg-type]
+        if done < len(todo):
+            self._reopen = True  # a trigger started an execution: read its keys too
+        last = (todo[done - 1] if todo else events[-1]).offset or 0
         self.committed_offset = max(stored, last)
         self._on_committed()
-        return len(events)
+        return skipped + done

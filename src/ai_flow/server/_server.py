@@ -95,6 +95,7 @@ class AIFlowServer:
             self.factory,
             EventProcessor(self.snapshots),
             Speculator(self.factory, self.snapshots, self.evaluators),
+            self.snapshots,
             s.notification_server_uri,
             self.app.lock,
             on_committed=self._commands_queued,

@@ -10,44 +10,37 @@ import os
 os.environ.setdefault("GRPC_VERBOSITY", "NONE")
 
 import click  # noqa: E402
-from sqlalchemy.exc import SQLAlchemyError
 
-from notification_service import __version__
-from notification_service.cli._config import config_group
-from notification_service.cli._db import db_group
-from notification_service.cli._event import event_group
-from notification_service.cli._server import server_group
-from notification_service.client import NotificationError
-from notification_service.server import ServerStartError
-from notification_service.storage import SchemaError
-from notification_service.util.config_file import ConfigError
-from notification_service.util.daemon import DaemonError
-
-# Errors whose str() is already a one-line message for the user.
-KNOWN_ERRORS: tuple[type[Exception], ...] = (
-    ConfigError,
-    SchemaError,
-    ServerStartError,
-    NotificationError,
-    DaemonError,
+from notification_service import __version__  # noqa: E402
+from notification_service.util.cli_group import (  # noqa: E402
+    LazyGroup,
+    first_line_of_database_error,
 )
 
 
-class _Group(click.Group):
-    """Turns known errors into `Error: <message>` and exit 1, never a traceback."""
+def _known_errors() -> tuple[type[Exception], ...]:
+    """Errors whose str() is already a one-line message for the user."""
+    from notification_service.client import NotificationError
+    from notification_service.server import ServerStartError
+    from notification_service.storage import SchemaError
+    from notification_service.util.config_file import ConfigError
+    from notification_service.util.daemon import DaemonError
 
-    def invoke(self, ctx: click.Context):  # noqa: ANN201
-        try:
-            return super().invoke(ctx)
-        except KNOWN_ERRORS as exc:
-            raise click.ClickException(str(exc)) from None
-        except SQLAlchemyError as exc:
-            # Driver messages span lines (SQL, background links); the first says it all.
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise click.ClickException(f"database error: {first}") from None
+    return (ConfigError, SchemaError, ServerStartError, NotificationError, DaemonError)
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=LazyGroup,
+    lazy={
+        "config": "notification_service.cli._config:config_group",
+        "db": "notification_service.cli._db:db_group",
+        "server": "notification_service.cli._server:server_group",
+        "event": "notification_service.cli._event:event_group",
+    },
+    known_errors=_known_errors,
+    translate=first_line_of_database_error,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 def cli() -> None:
     """Notification service: configure, run and query the event server."""
 
@@ -56,12 +49,6 @@ def cli() -> None:
 def version() -> None:
     """Print the version of the notification service."""
     click.echo(__version__)
-
-
-cli.add_command(config_group)
-cli.add_command(db_group)
-cli.add_command(server_group)
-cli.add_command(event_group)
 
 
 def main() -> None:

@@ -8,8 +8,6 @@ from pathlib import Path
 
 import click
 
-from notification_service.client import NotificationClient, NotificationError
-from notification_service.server import STARTED_MESSAGE, run_server
 from notification_service.settings import (
     PID_FILE_NAME,
     NotificationServerSettings,
@@ -20,6 +18,9 @@ from notification_service.settings import (
 from notification_service.util.daemon import DaemonSpec, running_pid, start_daemon, stop_daemon
 from notification_service.util.logs import setup_logging
 
+# notification_service.server.STARTED_MESSAGE; a literal so that starting the daemon
+# does not import the whole server into the command (tests/notification_service/cli).
+STARTED_MESSAGE = "notification server started."
 # The daemon runs this; `marker` identifies it among live processes by its cmdline.
 SERVER_MODULE = "notification_service.cli"
 MARKER = (SERVER_MODULE, "server", "start")
@@ -46,6 +47,8 @@ def local_uri(settings: NotificationServerSettings) -> str:
 
 
 def _serving(uri: str) -> bool:
+    from notification_service.client import NotificationClient, NotificationError
+
     try:
         with NotificationClient(uri, rpc_timeout=1.0, retry_seconds=0.0) as client:
             client.get_latest_offset()
@@ -67,6 +70,8 @@ def start(daemon: bool) -> None:
     """Start the notification server (foreground unless -d)."""
     settings = load_settings()  # fail fast on a bad config, before forking
     if not daemon:
+        from notification_service.server import run_server
+
         setup_logging()
         run_server(settings)
         return

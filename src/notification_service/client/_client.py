@@ -110,13 +110,20 @@ class NotificationClient:
         begin_time: TimeArg = None,
         end_offset: int | None = None,
         limit: int | None = None,
+        key_prefixes: list[str] | None = None,
     ) -> list[Event]:
         """Events after `begin_offset` in offset order; pages through up to `limit` events.
 
         Without `limit` it returns at most one server page (1,000 by default).
         """
         flt = EventFilter(
-            _keys(key), namespace, sender, begin_offset, to_ms(begin_time), end_offset
+            _keys(key),
+            namespace,
+            sender,
+            begin_offset,
+            to_ms(begin_time),
+            end_offset,
+            key_prefixes=tuple(key_prefixes or ()),
         )
         events: list[Event] = []
         while True:
@@ -167,14 +174,23 @@ class NotificationClient:
         begin_offset: int | None = None,
         begin_time: TimeArg = None,
         namespace: str | None = None,
+        key_prefixes: list[str] | None = None,
     ) -> str:
         """Deliver matching events to `listener_processor` on a new thread; returns its id.
 
         Starts after `begin_offset`, or at `begin_time`, or else with events sent from now on.
+        Keys starting with one of `key_prefixes` match besides `event_keys`.
         """
         if begin_offset is None and begin_time is None:
             begin_offset = self.get_latest_offset()
-        flt = EventFilter(_keys(event_keys), namespace, None, begin_offset, to_ms(begin_time))
+        flt = EventFilter(
+            _keys(event_keys),
+            namespace,
+            None,
+            begin_offset,
+            to_ms(begin_time),
+            key_prefixes=tuple(key_prefixes or ()),
+        )
         thread = ListenerThread(self._channel, listener_processor, flt)
         listener_id = uuid.uuid4().hex
         with self._lock:

@@ -23,6 +23,14 @@ class ListenerProcessor(abc.ABC):
     @abc.abstractmethod
     def process(self, events: list[Event]) -> None: ...
 
+    def progress(self, offset: int) -> None:  # noqa: B027 - optional hook
+        """Nothing else matched the listener's filter up to `offset` (in order with
+        `process`). A processor that overrides this gets told as the server scans."""
+
+
+def wants_progress(processor: ListenerProcessor) -> bool:
+    return type(processor).progress is not ListenerProcessor.progress
+
 
 class ListenerThread(threading.Thread):
     def __init__(
@@ -47,12 +55,19 @@ class ListenerThread(threading.Thread):
             with self._lock:
                 if self._stopping.is_set():
                     return
-                self._call = stub.ListenEvents(pb.ListenEventsRequest(filter=filter_to_proto(flt)))
+                request = pb.ListenEventsRequest(
+                    filter=filter_to_proto(flt), progress=wants_progress(self._processor)
+                )
+                self._call = stub.ListenEvents(request)
             try:
                 for batch in self._call:
-                    events = [event_from_proto(e) for e in batch.events]
-                    self._deliver(events)
-                    self.last_offset = events[-1].offset or self.last_offset
+                    if batch.events:
+                        events = [event_from_proto(e) for e in batch.events]
+                        self._deliver(events)
+                        self.last_offset = events[-1].offset or self.last_offset
+                    if batch.scanned_offset > self.last_offset:
+                        self.last_offset = batch.scanned_offset
+                        self._tell(batch.scanned_offset)
                     delay = 0.05
             except grpc.RpcError as err:
                 if self._stopping.is_set() or err.code() == grpc.StatusCode.CANCELLED:
@@ -77,6 +92,12 @@ class ListenerThread(threading.Thread):
             log.exception(
                 "listener processor failed on events %s..%s", events[0].offset, events[-1].offset
             )
+
+    def _tell(self, offset: int) -> None:
+        try:
+            self._processor.progress(offset)
+        except Exception:  # noqa: BLE001 - a faulty processor must not end the stream
+            log.exception("listener processor failed on progress %s", offset)
 
     def stop(self) -> None:
         with self._lock:

@@ -42,6 +42,7 @@ def filter_to_proto(flt: EventFilter) -> pb.EventFilter:
         begin_offset=flt.begin_offset,
         begin_time=flt.begin_time,
         end_offset=flt.end_offset,
+        key_prefixes=list(flt.key_prefixes),
     )
 
 
@@ -53,4 +54,5 @@ def filter_from_proto(msg: pb.EventFilter) -> EventFilter:
         begin_offset=_opt(msg, "begin_offset"),
         begin_time=_opt(msg, "begin_time"),
         end_offset=_opt(msg, "end_offset"),
+        key_prefixes=tuple(msg.key_prefixes),
     )

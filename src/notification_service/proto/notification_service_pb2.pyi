@@ -67,20 +67,22 @@ class SendEventsResponse(_message.Message):
     def __init__(self, events: _Optional[_Iterable[_Union[EventProto, _Mapping]]] = ...) -> None: ...
 
 class EventFilter(_message.Message):
-    __slots__ = ("keys", "namespace", "sender", "begin_offset", "begin_time", "end_offset")
+    __slots__ = ("keys", "namespace", "sender", "begin_offset", "begin_time", "end_offset", "key_prefixes")
     KEYS_FIELD_NUMBER: _ClassVar[int]
     NAMESPACE_FIELD_NUMBER: _ClassVar[int]
     SENDER_FIELD_NUMBER: _ClassVar[int]
     BEGIN_OFFSET_FIELD_NUMBER: _ClassVar[int]
     BEGIN_TIME_FIELD_NUMBER: _ClassVar[int]
     END_OFFSET_FIELD_NUMBER: _ClassVar[int]
+    KEY_PREFIXES_FIELD_NUMBER: _ClassVar[int]
     keys: _containers.RepeatedScalarFieldContainer[str]
     namespace: str
     sender: str
     begin_offset: int
     begin_time: int
     end_offset: int
-    def __init__(self, keys: _Optional[_Iterable[str]] = ..., namespace: _Optional[str] = ..., sender: _Optional[str] = ..., begin_offset: _Optional[int] = ..., begin_time: _Optional[int] = ..., end_offset: _Optional[int] = ...) -> None: ...
+    key_prefixes: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, keys: _Optional[_Iterable[str]] = ..., namespace: _Optional[str] = ..., sender: _Optional[str] = ..., begin_offset: _Optional[int] = ..., begin_time: _Optional[int] = ..., end_offset: _Optional[int] = ..., key_prefixes: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ListEventsRequest(_message.Message):
     __slots__ = ("filter", "limit")
@@ -121,18 +123,22 @@ class CountEventsResponse(_message.Message):
     def __init__(self, count: _Optional[int] = ..., sender_counts: _Optional[_Iterable[_Union[SenderCount, _Mapping]]] = ...) -> None: ...
 
 class ListenEventsRequest(_message.Message):
-    __slots__ = ("filter", "batch_size")
+    __slots__ = ("filter", "batch_size", "progress")
     FILTER_FIELD_NUMBER: _ClassVar[int]
     BATCH_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PROGRESS_FIELD_NUMBER: _ClassVar[int]
     filter: EventFilter
     batch_size: int
-    def __init__(self, filter: _Optional[_Union[EventFilter, _Mapping]] = ..., batch_size: _Optional[int] = ...) -> None: ...
+    progress: bool
+    def __init__(self, filter: _Optional[_Union[EventFilter, _Mapping]] = ..., batch_size: _Optional[int] = ..., progress: _Optional[bool] = ...) -> None: ...
 
 class EventBatch(_message.Message):
-    __slots__ = ("events",)
+    __slots__ = ("events", "scanned_offset")
     EVENTS_FIELD_NUMBER: _ClassVar[int]
+    SCANNED_OFFSET_FIELD_NUMBER: _ClassVar[int]
     events: _containers.RepeatedCompositeFieldContainer[EventProto]
-    def __init__(self, events: _Optional[_Iterable[_Union[EventProto, _Mapping]]] = ...) -> None: ...
+    scanned_offset: int
+    def __init__(self, events: _Optional[_Iterable[_Union[EventProto, _Mapping]]] = ..., scanned_offset: _Optional[int] = ...) -> None: ...
 
 class LatestOffsetRequest(_message.Message):
     __slots__ = ()

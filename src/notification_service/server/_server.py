@@ -8,9 +8,11 @@ from concurrent import futures
 
 import grpc
 
+from notification_service.model import Event
 from notification_service.proto import notification_service_pb2_grpc as pb_grpc
 from notification_service.server._ha import HaMembership
 from notification_service.server._notifier import OffsetNotifier
+from notification_service.server._recent import RecentEvents
 from notification_service.server._service import NotificationServicer
 from notification_service.server._writer import GroupCommitWriter
 from notification_service.settings import NotificationServerSettings
@@ -54,12 +56,14 @@ class NotificationServer:
         """Bind and serve; returns the bound port (useful when configured as 0)."""
         s = self.settings
         self.notifier = OffsetNotifier(self.storage.latest_offset)
+        self.recent = RecentEvents()
         self.ha = HaMembership(self.storage, s.advertised_uri, s.ha_ttl_ms) if s.enable_ha else None
         self.writer = GroupCommitWriter(self.storage, self._committed)
         servicer = NotificationServicer(
             self.storage,
             self.writer,
             self.notifier,
+            self.recent,
             self.ha,
             s.max_event_value_bytes,
             s.max_list_limit,
@@ -82,7 +86,9 @@ class NotificationServer:
         log.info(STARTED_MESSAGE)
         return self.port
 
-    def _committed(self, offset: int) -> None:
+    def _committed(self, events: list[Event]) -> None:
+        offset = max(e.offset or 0 for e in events)
+        self.recent.add(events)  # before listeners wake up to look for them
         self.notifier.advance(offset)
         if self.ha:
             self.ha.notify_peers(offset)

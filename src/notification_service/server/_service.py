@@ -5,17 +5,19 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 
 import grpc
 
-from notification_service.model import DEFAULT_NAMESPACE, MAX_KEY_LENGTH, Event
+from notification_service.model import DEFAULT_NAMESPACE, MAX_KEY_LENGTH, Event, EventFilter
 from notification_service.proto import notification_service_pb2 as pb
 from notification_service.proto import notification_service_pb2_grpc as pb_grpc
 from notification_service.proto.convert import event_to_proto, filter_from_proto
 from notification_service.server._ha import HaMembership
 from notification_service.server._notifier import OffsetNotifier
+from notification_service.server._recent import RecentEvents
 from notification_service.server._writer import GroupCommitWriter
 from notification_service.storage import EventStorage, NewEvent
 
@@ -26,6 +28,8 @@ DEFAULT_LISTEN_BATCH = 500
 # Keep a list response well under gRPC's 4 MiB default message limit.
 MAX_RESPONSE_BYTES = 3 * 1024 * 1024
 LISTEN_RECHECK_SECONDS = 1.0
+# At most this often a listener that asked for it hears how far its filter skipped.
+PROGRESS_SECONDS = 0.2
 
 
 class NotificationServicer(pb_grpc.NotificationServiceServicer):
@@ -34,6 +38,7 @@ class NotificationServicer(pb_grpc.NotificationServiceServicer):
         storage: EventStorage,
         writer: GroupCommitWriter,
         notifier: OffsetNotifier,
+        recent: RecentEvents,
         ha: HaMembership | None,
         max_value_bytes: int,
         max_list_limit: int,
@@ -41,6 +46,7 @@ class NotificationServicer(pb_grpc.NotificationServiceServicer):
         self._storage = storage
         self._writer = writer
         self._notifier = notifier
+        self._recent = recent
         self._ha = ha
         self._max_value_bytes = max_value_bytes
         self._max_list_limit = max_list_limit
@@ -182,15 +188,15 @@ class NotificationServicer(pb_grpc.NotificationServiceServicer):
             # A time start becomes an offset start so later polls stay on the primary key.
             cursor = max(cursor, self._storage.time_to_offset(flt.begin_time - 1))
             flt = replace(flt, begin_time=None)
+        told, told_at = cursor, 0.0  # the last progress sent, and when
         while context.is_active():
             known = self._notifier.latest
             if known > cursor:
-                events = self._storage.list_events(
-                    replace(flt, begin_offset=cursor, end_offset=known), batch_size
-                )
+                events = self._matching(flt, cursor, known, batch_size)
                 fit = _fitting(events)
                 if events:
                     yield pb.EventBatch(events=[event_to_proto(e) for e in events[:fit]])
+                    told = events[fit - 1].offset or told
                 if fit < len(events):
                     # Big events: the rest goes in the next message, not over the limit.
                     cursor = events[fit - 1].offset or cursor
@@ -198,9 +204,33 @@ class NotificationServicer(pb_grpc.NotificationServiceServicer):
                 # A short page means nothing else matches up to `known`: skip past it.
                 cursor = (events[-1].offset or cursor) if len(events) == batch_size else known
                 continue
+            if (
+                request.progress
+                and cursor > told
+                and time.monotonic() - told_at >= PROGRESS_SECONDS
+            ):
+                # What the filter skipped: the listener may move past it without reading it.
+                yield pb.EventBatch(scanned_offset=cursor)
+                told, told_at = cursor, time.monotonic()
             if self._notifier.stopped:
                 return  # shutting down: end the stream instead of spinning
             self._notifier.wait_beyond(cursor, LISTEN_RECHECK_SECONDS)
+
+    def _matching(self, flt: EventFilter, after: int, upto: int, limit: int) -> list[Event]:
+        """The first `limit` events after `after` up to `upto` that match: from memory
+        when this server committed them all lately, else from the database."""
+        recent = self._recent.between(after, upto)
+        if recent is None:
+            return self._storage.list_events(
+                replace(flt, begin_offset=after, end_offset=upto), limit
+            )
+        found: list[Event] = []
+        for event in recent:
+            if flt.matches(event):
+                found.append(event)
+                if len(found) == limit:
+                    break
+        return found
 
     def GetLatestOffset(self, request, context):  # noqa: N802, ANN001
         return pb.OffsetResponse(offset=self._storage.latest_offset())

@@ -21,7 +21,7 @@ Done = Callable[[list[Event] | None, BaseException | None], None]
 class GroupCommitWriter:
     """One thread appends every pending event in a single transaction per round."""
 
-    def __init__(self, storage: EventStorage, on_commit: Callable[[int], None]) -> None:
+    def __init__(self, storage: EventStorage, on_commit: Callable[[list[Event]], None]) -> None:
         self._storage = storage
         self._on_commit = on_commit
         self._queue: queue.SimpleQueue[tuple[list[NewEvent], Done] | None] = queue.SimpleQueue()
@@ -108,7 +108,7 @@ class GroupCommitWriter:
                 _call(done, None, exc)
             return
         try:
-            self._on_commit(max(e.offset or 0 for e in stored))
+            self._on_commit(stored)
         except Exception:  # noqa: BLE001 - committed: the senders must hear so regardless
             log.exception("post-commit notification failed")
         if len(batch) == 1:

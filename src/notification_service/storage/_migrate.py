@@ -15,7 +15,12 @@ class SchemaError(Exception):
 
 
 SCHEMA = Schema(
-    "notification_service:migrations", VERSION_TABLE, Base.metadata, "notification", SchemaError
+    "notification_service:migrations",
+    VERSION_TABLE,
+    Base.metadata,
+    "notification",
+    SchemaError,
+    head="0001",
 )
 
 

@@ -6,7 +6,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, delete, func, select, update
+from sqlalchemy import Connection, Engine, Select, delete, func, or_, select, update
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.pool import PoolProxiedConnection
 
@@ -300,7 +300,10 @@ def _raw_sql(dialect: str, driver: str) -> _RawSql | None:
 def _filtered(query: Select, flt: EventFilter) -> Select:
     if not flt.any_key:
         keys = list(flt.keys)
-        query = query.where(EventRow.key == keys[0] if len(keys) == 1 else EventRow.key.in_(keys))
+        matches = [EventRow.key.startswith(p, autoescape=True) for p in flt.key_prefixes]
+        if keys:
+            matches.append(EventRow.key == keys[0] if len(keys) == 1 else EventRow.key.in_(keys))
+        query = query.where(or_(*matches) if len(matches) > 1 else matches[0])
     if flt.namespace is not None:
         query = query.where(EventRow.namespace == flt.namespace)
     if flt.sender is not None:

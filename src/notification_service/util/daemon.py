@@ -129,7 +129,7 @@ def start_daemon(spec: DaemonSpec, timeout: float) -> int:
             raise DaemonError(
                 f"{spec.name} did not become ready within {timeout:g}s (log: {spec.log_file})"
             )
-        time.sleep(0.1)
+        time.sleep(0.02)
 
 
 def stop_daemon(pid_file: Path, marker: Sequence[str], timeout: float = 10.0) -> int | None:

@@ -76,3 +76,17 @@ def test_migration_matches_table_declarations(engine: Engine) -> None:
             if not (d[0] == "remove_table" and d[1].name == metadata.VERSION_TABLE)
         ]
     assert diff == []
+
+
+@pytest.mark.parametrize(
+    "schema",
+    ["ai_flow.metadata._migrate:SCHEMA", "notification_service.storage._migrate:SCHEMA"],
+)
+def test_the_start_up_checks_head_is_the_migrations_newest(schema: str) -> None:
+    # Servers check against the constant (no Alembic import at start-up); a new
+    # migration must bump it.
+    import importlib
+
+    module, _, name = schema.partition(":")
+    found = getattr(importlib.import_module(module), name)
+    assert found.head == found.head_revision()

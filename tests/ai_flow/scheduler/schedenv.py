@@ -37,6 +37,7 @@ class SchedEnv:
             self.factory,
             self.processor,
             Speculator(self.factory, self.snapshots, self.pool),
+            self.snapshots,
             notification_uri="unused:1",
             lock=self.app.lock,
             on_committed=lambda: None,
@@ -51,6 +52,17 @@ class SchedEnv:
             return evaluate(files, items, states)
 
         self.pool.evaluate = counting  # type: ignore[method-assign]
+
+    def commit(self, events: list[Event]) -> None:
+        """What the scheduler does with events its stream delivers. There is no stream
+        here: where the scheduler would reopen it (its interest changed), the test
+        re-reads the interest and hands over what was not committed again."""
+        pending = list(events)
+        while pending:
+            self.scheduler._stream.refresh()  # noqa: SLF001
+            self.scheduler._reopen = False  # noqa: SLF001
+            self.scheduler.commit(pending)
+            pending = [e for e in pending if (e.offset or 0) > self.scheduler.committed_offset]
 
     def close(self) -> None:
         self.pool.close()

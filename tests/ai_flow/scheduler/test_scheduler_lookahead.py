@@ -59,7 +59,7 @@ def test_answers_computed_ahead_serve_a_whole_batch(env: SchedEnv) -> None:
     env.upload(COUNTING)
     execution_id = env.start("w")
     events = [env.event("count", str(i)) for i in range(50)]
-    env.scheduler.commit(events)
+    env.commit(events)
     assert env.requests == [50]  # one request for the batch, before its transaction
     assert env.state(execution_id, "counted#0") == {"n": 50}
     assert env.statuses(execution_id)["counted"] == "QUEUED"  # started at 40, once
@@ -72,7 +72,7 @@ def test_a_stale_answer_splits_the_batch_and_is_computed_again(env: SchedEnv) ->
     # `go` starts `first` (a built-in rule) ahead of `second`'s condition on `check`, which
     # looks at `first`: computed ahead of the batch, its answer saw `first` never run.
     events = [env.event("count"), env.event("go"), env.event("check"), env.event("count")]
-    env.scheduler.commit(events)
+    env.commit(events)
     assert env.statuses(execution_id)["second"] == "QUEUED"
     assert env.state(execution_id, "counted#0") == {"n": 2}  # every event counted once
     assert env.offset() == events[-1].offset
@@ -84,7 +84,7 @@ def test_an_answer_depending_on_this_very_event_is_computed_on_the_spot(env: Sch
     env.upload(COUNTING)
     execution_id = env.start("w")
     # One event: `first` is started by the rule before `second`'s, which sees it QUEUED.
-    env.scheduler.commit([env.event("go")])
+    env.commit([env.event("go")])
     assert env.statuses(execution_id)["first"] == "QUEUED"
     assert env.statuses(execution_id)["second"] == "QUEUED"
 
@@ -92,10 +92,10 @@ def test_an_answer_depending_on_this_very_event_is_computed_on_the_spot(env: Sch
 def test_the_look_ahead_applies_status_events_as_the_transaction_will(env: SchedEnv) -> None:
     env.upload(COUNTING)
     execution_id = env.start("w")
-    env.scheduler.commit([env.event("go")])
+    env.commit([env.event("go")])
     env.requests.clear()
     batch = [env.status(execution_id, "w", "first", "RUNNING"), env.event("check_running")]
-    env.scheduler.commit(batch)
+    env.commit(batch)
     # The condition on `check_running` saw `first` RUNNING, as reported just before it in
     # the same batch, and the answer computed ahead was right: no second request.
     assert env.statuses(execution_id)["first"] == "RUNNING"
@@ -118,14 +118,14 @@ def test_a_poison_event_is_skipped_and_recorded_and_the_rest_goes_on(
     monkeypatch.setattr(EventProcessor, "_process_one", failing)
     monkeypatch.setattr(env.scheduler, "_pause", lambda failures: None)
     events = [env.event("count"), env.event("poison"), env.event("count"), env.event("go")]
-    env.scheduler.commit(events)
+    env.commit(events)
     assert env.offset() == events[-1].offset
     assert env.state(execution_id, "counted#0") == {"n": 2}  # before and after the poison
     assert env.statuses(execution_id)["first"] == "QUEUED"
     [error] = env.errors()
     assert (error.event_offset, error.event_key) == (events[1].offset, "poison")
     assert error.error.startswith("RuntimeError: cannot digest this (at ")
-    env.scheduler.commit([env.event("count")])  # later batches are whole again
+    env.commit([env.event("count")])  # later batches are whole again
     assert env.state(execution_id, "counted#0") == {"n": 3}
 
 
@@ -144,6 +144,6 @@ def test_a_database_outage_is_waited_out_never_skipped(
 
     monkeypatch.setattr(EventProcessor, "_process_one", flaky)
     monkeypatch.setattr(env.scheduler, "_pause", lambda failures: None)
-    env.scheduler.commit([env.event("count")])
+    env.commit([env.event("count")])
     assert env.state(execution_id, "counted#0") == {"n": 1}
     assert env.errors() == []

@@ -22,6 +22,9 @@ AFTER = """
         BashOperator(name='keeper', bash_command='sleep 60')
         later = BashOperator(name='later', bash_command='echo still scheduling')
         later.action_on_event_received(TaskAction.START, 'after')
+        # Expected, so the scheduler reads it (it reads no event nobody expects).
+        never = BashOperator(name='never', bash_command='echo never')
+        never.action_on_event_received(TaskAction.START, 'poison')
 """
 
 

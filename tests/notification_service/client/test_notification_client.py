@@ -187,3 +187,42 @@ def test_caller_chosen_idempotency_id(client: NotificationClient) -> None:
     again = client.send_event("k", "changed", idempotency_id="job-42")
     assert again == first
     assert client.get_latest_offset() == 1
+
+
+class _Watcher(ListenerProcessor):
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+        self.progress_offsets: list[int] = []
+
+    def process(self, events: list[Event]) -> None:
+        self.events.extend(events)
+
+    def progress(self, offset: int) -> None:
+        self.progress_offsets.append(offset)
+
+
+def test_a_listener_filters_on_key_prefixes_and_hears_how_far_the_filter_skipped(
+    client: NotificationClient,
+) -> None:
+    watcher = _Watcher()
+    listener = client.register_listener(watcher, event_keys=["exact"], key_prefixes=["pre/"])
+    sent = [client.send_event(key, "v") for key in ("noise", "pre/a", "exact", "prefix", "pre/b")]
+    for _ in range(5):
+        client.send_event("noise", "more")
+    last = client.get_latest_offset()
+    deadline = time.monotonic() + 10
+    while (not watcher.progress_offsets or watcher.progress_offsets[-1] < last) and (
+        time.monotonic() < deadline
+    ):
+        time.sleep(0.02)
+    client.unregister_listener(listener)
+    assert [e.key for e in watcher.events] == ["pre/a", "exact", "pre/b"]
+    assert watcher.progress_offsets[-1] == last  # past the noise it never received
+    assert watcher.progress_offsets == sorted(set(watcher.progress_offsets))
+    assert watcher.progress_offsets[0] >= sent[0].offset  # once something was skipped
+    # Listing takes the same filter.
+    assert [e.key for e in client.list_events(["exact"], key_prefixes=["pre/"])] == [
+        "pre/a",
+        "exact",
+        "pre/b",
+    ]
