@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 # What every task needs; imported once here so forked children start warm.
 PRELOAD = (
     "ai_flow.runtime._run",
+    "ai_flow.runtime.__main__",
+    "ai_flow.blob_manager.impl.local_blob_manager",
     "ai_flow.model.workflow",
     "ai_flow.operators.bash",
     "ai_flow.operators.python",

@@ -21,6 +21,7 @@ import sys
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from ai_flow.blob_manager import create_blob_manager, fetch_snapshot
@@ -71,15 +72,40 @@ def run_task(
     _enter_log(paths)
     channel = ServerChannel(spec.server_address)
     token = uuid.uuid4().hex
-    try:
-        granted, reason = channel.claim(spec, token, socket.gethostname(), os.getpid())
-    except ClaimError as exc:
-        log.error("%s: cannot claim the try: %s", spec.label, exc)
-        return 1
+    # The claim's round trip (a first connection) overlaps with fetching the snapshot,
+    # which is safe to do for a try that may not run: no user code runs before the claim.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        claim = pool.submit(channel.claim, spec, token, socket.gethostname(), os.getpid())
+        main: Path | Exception
+        try:
+            main = _fetch_snapshot(spec, paths)
+        except Exception as exc:  # noqa: BLE001 - reported as the try's failure once claimed
+            main = exc
+        try:
+            granted, reason = claim.result()
+        except ClaimError as exc:
+            log.error("%s: cannot claim the try: %s", spec.label, exc)
+            return 1
     if not granted:
         log.info("%s: not run: %s", spec.label, reason)
         return 0
-    return _TaskRun(spec, paths, channel, token).run()
+    return _TaskRun(spec, paths, channel, token, main, _status_client(spec)).run()
+
+
+def _status_client(spec: TaskSpec) -> NotificationClient:
+    # Final statuses are retried for long: the server reports a dead try itself, but a
+    # live one should say how it ended.
+    return NotificationClient(
+        spec.notification_server_uri,
+        namespace=spec.namespace,
+        sender=TASK_RUNTIME_SENDER,
+        retry_seconds=600.0,
+    )
+
+
+def _fetch_snapshot(spec: TaskSpec, paths: TaskPaths) -> Path:
+    blobs = create_blob_manager(spec.blob_manager_class, spec.blob_manager_config)
+    return fetch_snapshot(blobs, spec.snapshot, paths.snapshot_dir)
 
 
 def _enter_log(paths: TaskPaths) -> None:
@@ -104,9 +130,18 @@ def _enter_log(paths: TaskPaths) -> None:
 
 
 class _TaskRun:
-    def __init__(self, spec: TaskSpec, paths: TaskPaths, channel: ServerChannel, token: str):
+    def __init__(
+        self,
+        spec: TaskSpec,
+        paths: TaskPaths,
+        channel: ServerChannel,
+        token: str,
+        snapshot: Path | Exception,
+        client: NotificationClient,
+    ):
         self.spec = spec
         self.paths = paths
+        self.snapshot = snapshot
         self.channel = channel
         self.token = token
         self.context = TaskRuntimeContext(spec.task_context())
@@ -116,14 +151,7 @@ class _TaskRun:
         # Heartbeats go on until the final status is out (its sending may take long):
         # a silent try would be failed by the server meanwhile.
         self.reported = threading.Event()
-        # Final statuses are retried for long: the server reports a dead try itself, but
-        # a live one should say how it ended.
-        self.client = NotificationClient(
-            spec.notification_server_uri,
-            namespace=spec.namespace,
-            sender=TASK_RUNTIME_SENDER,
-            retry_seconds=600.0,
-        )
+        self.client = client
         self.reporter = StatusReporter(spec.task_context(), self.client)
         self.error: str | None = None
         self._stop_reason: StopReason | None = None
@@ -171,8 +199,9 @@ class _TaskRun:
 
     def _load_operator(self) -> AIFlowOperator:
         spec = self.spec
-        blobs = create_blob_manager(spec.blob_manager_class, spec.blob_manager_config)
-        main = fetch_snapshot(blobs, spec.snapshot, self.paths.snapshot_dir)
+        if isinstance(self.snapshot, Exception):
+            raise self.snapshot
+        main = self.snapshot
         # The snapshot directory stays importable while the task runs (load_workflows
         # only adds it while loading), so callables can import artifacts lazily.
         sys.path.insert(0, str(main.parent))

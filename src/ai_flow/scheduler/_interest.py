@@ -30,6 +30,9 @@ class Interest:
     version: int
     #: None means every key.
     keys: frozenset[str] | None
+    #: Whether a running execution or a trigger names a user condition: without one,
+    #: there is nothing to look ahead for.
+    user_code: bool = True
 
     @property
     def prefixes(self) -> list[str]:
@@ -41,13 +44,18 @@ def interest(session: Session, snapshots: SnapshotStore) -> Interest:
     again, so the scheduler's next transaction notices)."""
     version = offsets.get_keys_version(session)
     keys: set[str] = set()
+    user_code = False
     for _execution, _workflow, snapshot in executions.list_running(session):
         try:
-            keys |= snapshots.plan(snapshot).expected_keys
+            plan = snapshots.plan(snapshot)
         except PlanError:
             continue  # never scheduled (see targets_of)
+        keys |= plan.expected_keys
+        user_code = user_code or plan.has_user_rules
     for rule in triggers.list_rules(session):
-        keys |= parse_trigger(rule).keys
+        stored = parse_trigger(rule)
+        keys |= stored.keys
+        user_code = user_code or stored.is_user
     if len(keys) > MAX_FILTER_KEYS:
-        return Interest(version, None)
-    return Interest(version, frozenset(keys))
+        return Interest(version, None, user_code)
+    return Interest(version, frozenset(keys), user_code)

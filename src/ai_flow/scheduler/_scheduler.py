@@ -200,9 +200,14 @@ class Scheduler:
         self.committed_offset = max(self.committed_offset, event.offset)
         log.error("skipped event %s (key %r): %s", event.offset, event.key, summary)
 
+    def _look_ahead(self, events: list[Event]) -> Speculation:
+        if not self._stream.interest.user_code:
+            return self._speculator.empty()  # no user condition anywhere: nothing to ask
+        return self._speculator.speculate(events)
+
     def _round(self, events: list[Event]) -> int:
         """Commit a prefix of `events` (at least one event); returns its length."""
-        spec = self._speculator.speculate(events)
+        spec = self._look_ahead(events)
         count = len(events)
         while True:
             try:
