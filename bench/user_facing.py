@@ -100,7 +100,7 @@ def _servers() -> dict[str, list[psutil.Process]]:
     found: dict[str, list[psutil.Process]] = {"servers": [], "task fork server": []}
     for p in psutil.process_iter(["cmdline"]):
         line = " ".join(p.info["cmdline"] or [])
-        if "server start" in line and ("ai_flow.cli" in line or "notification_service.cli" in line):
+        if "-m ai_flow.server" in line or "-m notification_service.server" in line:
             found["servers"].append(p)
         elif "_forkserver import serve" in line:
             found["task fork server"].append(p)

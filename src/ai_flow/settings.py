@@ -189,6 +189,14 @@ def client_config_path(home: Path | None = None) -> Path:
     return (home or aiflow_home()) / CLIENT_CONFIG_FILE_NAME
 
 
+def require_server_config(home: Path | None = None) -> Path:
+    """The server config path; a clear error naming the fix when it is missing."""
+    path = server_config_path(home)
+    if not path.exists():
+        raise ConfigError(f"config file {path} does not exist; run `aiflow config init` first")
+    return path
+
+
 def load_server_settings(home: Path | None = None) -> AIFlowServerSettings:
     home = home or aiflow_home()
     return _load(server_config_path(home), AIFlowServerSettings, home)

@@ -17,23 +17,15 @@ from ai_flow.settings import (
     client_config_path,
     load_client_settings,
     load_server_settings,
+    require_server_config,
     server_config_path,
 )
-from notification_service.util.config_file import ConfigError
 from notification_service.util.output import render
 
 
 def _show(value: object) -> str:
     # Strings as-is; everything else in YAML/JSON spelling (true, 5.0, null).
     return value if isinstance(value, str) else json.dumps(value)
-
-
-def require_server_config(home: Path | None = None) -> Path:
-    """The server config path; a clear error naming the fix when it is missing."""
-    path = server_config_path(home)
-    if not path.exists():
-        raise ConfigError(f"config file {path} does not exist; run `aiflow config init` first")
-    return path
 
 
 def effective_config(home: Path | None = None) -> dict[str, Any]:

@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ai_flow.cli._common import yes_option
-from ai_flow.cli._config import require_server_config
-from ai_flow.settings import load_server_settings
+from ai_flow.settings import load_server_settings, require_server_config
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import click
 
-from ai_flow.cli._config import require_server_config
 from ai_flow.settings import (
     PID_FILE_NAME,
     AIFlowServerSettings,
     aiflow_home,
     load_server_settings,
+    require_server_config,
     server_config_path,
 )
 from notification_service.util.daemon import DaemonSpec, running_pid, start_daemon, stop_daemon
@@ -23,8 +23,8 @@ from notification_service.util.logs import setup_logging
 STARTED_MESSAGE = "AIFlow server started."
 
 # The daemon runs this; `MARKER` identifies it among live processes by its cmdline.
-SERVER_MODULE = "ai_flow.cli"
-MARKER = (SERVER_MODULE, "server", "start")
+SERVER_MODULE = "ai_flow.server"
+MARKER = ("-m", SERVER_MODULE)
 STOP_TIMEOUT = 10.0
 # Time to open the database and load snapshots, on top of waiting for the notification server.
 START_MARGIN = 30.0
@@ -55,12 +55,12 @@ def load_settings() -> AIFlowServerSettings:
 
 
 def start_server_daemon(settings: AIFlowServerSettings) -> tuple[int, Path]:
-    """Start `aiflow server start` detached; returns (pid, log file) once it serves."""
+    """Start the server detached; returns (pid, log file) once it serves."""
     spec = DaemonSpec(
         name="AIFlow server",
         pid_file=pid_file(),
         log_file=log_file(settings),
-        command=[sys.executable, "-m", SERVER_MODULE, "server", "start"],
+        command=[sys.executable, "-m", SERVER_MODULE],
         marker=MARKER,
         # The child logs this line only after its gRPC port is bound and serving.
         ready=lambda new_log: STARTED_MESSAGE in new_log,

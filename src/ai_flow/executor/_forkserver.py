@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Mapping
 
 log = logging.getLogger(__name__)
@@ -39,20 +40,18 @@ class ForkServerError(Exception):
 
 
 class ForkServer:
-    """Client side: starts the fork server lazily and asks it for task processes."""
+    """Client side: starts the fork server on first use and asks it for task processes;
+    `close_if_idle` ends it after a quiet spell (a server at rest does not keep it)."""
 
     def __init__(self) -> None:
         self._proc: subprocess.Popen[str] | None = None
         self._lock = threading.Lock()
-
-    def warm_up(self) -> None:
-        """Start the server now, so the first task does not wait for its imports."""
-        with self._lock:
-            self._ensure()
+        self._last_used = time.monotonic()
 
     def spawn(self, argv: list[str], env: Mapping[str, str], cwd: str, log_path: str) -> int:
         request = json.dumps({"argv": argv, "env": dict(env), "cwd": cwd, "log": log_path})
         with self._lock:
+            self._last_used = time.monotonic()
             for attempt in range(2):
                 proc = self._ensure()
                 assert proc.stdin is not None and proc.stdout is not None  # we made the pipes
@@ -86,6 +85,11 @@ class ForkServer:
             self._proc.kill()
             self._proc.wait()
             self._proc = None
+
+    def close_if_idle(self, seconds: float) -> None:
+        if self._proc is not None and time.monotonic() - self._last_used > seconds:
+            log.info("stopping the idle task fork server")
+            self.close()
 
     def close(self) -> None:
         with self._lock:

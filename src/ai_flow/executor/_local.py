@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 
 #: Directory (inside the execution's working dir) of the tries' lock files.
 CONTROL_DIR = ".aiflow"
+#: Seconds without a launch after which the fork server is stopped (about 25 MB).
+FORK_SERVER_IDLE = 600.0
 
 
 def _create_time(pid: int) -> float | None:
@@ -70,9 +72,8 @@ class LocalTaskExecutor(TaskExecutor):
         # may outlive it for the grace period, and a retry must not start beside it.
         self._cancelling: set[str] = set()
         self._children: dict[int, subprocess.Popen[bytes]] = {}
+        # Started by the first launch, ended after FORK_SERVER_IDLE s without one.
         self._fork_server = ForkServer() if fork_server else None
-        if self._fork_server is not None:
-            self._fork_server.warm_up()
 
     def close(self) -> None:
         """Stop the fork server (tasks it started keep running)."""
@@ -160,6 +161,9 @@ class LocalTaskExecutor(TaskExecutor):
         with self._lock:
             states = {h: self._state(h) for h in handles}
             self._live.difference_update(h for h, s in states.items() if not s.alive)
+            idle = not self._live
+        if idle and self._fork_server is not None:
+            self._fork_server.close_if_idle(FORK_SERVER_IDLE)
         return states
 
     def _pid(self, handle: str) -> int | None:

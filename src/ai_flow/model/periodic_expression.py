@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from croniter import croniter
-
 from ai_flow.model.errors import WorkflowDefinitionError
 
 EXPECTED_FORMAT = (
@@ -41,6 +39,8 @@ class PeriodicExpression:
             # Matching happens on the zone's wall clock; an aware start makes croniter
             # follow its daylight-saving changes.
             after = after.astimezone(ZoneInfo(self.time_zone))
+        from croniter import croniter  # on use: a server without schedules never needs it
+
         return croniter(self.cron, after).get_next(datetime)
 
 
@@ -72,6 +72,8 @@ def parse_periodic_expression(expression: str) -> PeriodicExpression:
         if len(fields) != 5:
             raise _invalid(expression, f"a cron expression has 5 fields, got {len(fields)}")
         cron = " ".join(fields)
+        from croniter import croniter
+
         if not croniter.is_valid(cron):
             raise _invalid(expression, f"{cron!r} is not a valid crontab expression")
         return PeriodicExpression(expression, cron=cron, time_zone=time_zone)

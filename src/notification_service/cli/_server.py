@@ -22,8 +22,8 @@ from notification_service.util.logs import setup_logging
 # does not import the whole server into the command (tests/notification_service/cli).
 STARTED_MESSAGE = "notification server started."
 # The daemon runs this; `marker` identifies it among live processes by its cmdline.
-SERVER_MODULE = "notification_service.cli"
-MARKER = (SERVER_MODULE, "server", "start")
+SERVER_MODULE = "notification_service.server"
+MARKER = ("-m", SERVER_MODULE)
 STOP_TIMEOUT = 10.0
 # `server status` exit code when not running, as LSB init scripts and systemctl use.
 NOT_RUNNING_EXIT = 3
@@ -86,7 +86,7 @@ def start(daemon: bool) -> None:
         name="notification server",
         pid_file=pid_file(home),
         log_file=log_file(home),
-        command=[sys.executable, "-m", SERVER_MODULE, "server", "start"],
+        command=[sys.executable, "-m", SERVER_MODULE],
         marker=MARKER,
         ready=ready,
     )

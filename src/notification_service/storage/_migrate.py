@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from notification_service.storage._tables import Base
+from notification_service.storage._tables import metadata
 from notification_service.util.schema import Schema
 
 VERSION_TABLE = "ns_alembic_version"
@@ -17,7 +17,7 @@ class SchemaError(Exception):
 SCHEMA = Schema(
     "notification_service:migrations",
     VERSION_TABLE,
-    Base.metadata,
+    metadata,
     "notification",
     SchemaError,
     head="0001",

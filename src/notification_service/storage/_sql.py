@@ -13,7 +13,9 @@ from sqlalchemy.pool import PoolProxiedConnection
 from notification_service.model import Event, EventFilter
 from notification_service.storage._engine import WRITE, make_engine
 from notification_service.storage._interface import EventStorage, Member, NewEvent
-from notification_service.storage._tables import EventRow, MemberRow, OffsetCounterRow
+from notification_service.storage._tables import events as EVENTS
+from notification_service.storage._tables import members as MEMBERS
+from notification_service.storage._tables import offset_counter as COUNTER
 from notification_service.util.clock import now_ms
 
 COUNTER_ID = 1
@@ -138,19 +140,19 @@ class SqlEventStorage(EventStorage):
     def _append(self, conn: Connection, events: list[NewEvent]) -> list[Event]:
         # The row lock is held until commit, so offset N+1 is only handed out after
         # offset N is committed and visible: readers never see a gap fill in later.
-        counter = OffsetCounterRow.id == COUNTER_ID
+        counter = COUNTER.c.id == COUNTER_ID
         if self._returning:
             # Lock and reserve in one statement; given back below if some are resends.
             reserved = conn.execute(
-                update(OffsetCounterRow)
+                update(COUNTER)
                 .where(counter)
-                .values(last_offset=OffsetCounterRow.last_offset + len(events))
-                .returning(OffsetCounterRow.last_offset)
+                .values(last_offset=COUNTER.c.last_offset + len(events))
+                .returning(COUNTER.c.last_offset)
             ).scalar_one()
             last = reserved - len(events)
         else:
             last = conn.execute(
-                select(OffsetCounterRow.last_offset).where(counter).with_for_update()
+                select(COUNTER.c.last_offset).where(counter).with_for_update()
             ).scalar_one()
             reserved = last
         existing = self._existing(conn, events)
@@ -179,10 +181,10 @@ class SqlEventStorage(EventStorage):
             out.append(stored)
         if rows:
             # A single row skips the driver's executemany machinery.
-            table: Any = EventRow.__table__
+            table: Any = EVENTS
             conn.execute(table.insert(), rows[0] if len(rows) == 1 else rows)
         if last != reserved:
-            conn.execute(update(OffsetCounterRow).where(counter).values(last_offset=last))
+            conn.execute(update(COUNTER).where(counter).values(last_offset=last))
         return out
 
     @staticmethod
@@ -192,28 +194,28 @@ class SqlEventStorage(EventStorage):
             return {}
         # `=` for the common single id: an expanding IN costs ~0.1 ms more per call.
         match = (
-            EventRow.idempotency_id == ids[0] if len(ids) == 1 else EventRow.idempotency_id.in_(ids)
+            EVENTS.c.idempotency_id == ids[0] if len(ids) == 1 else EVENTS.c.idempotency_id.in_(ids)
         )
-        rows = conn.execute(select(EventRow).where(match)).all()
+        rows = conn.execute(select(EVENTS).where(match)).all()
         return {r.idempotency_id: _to_event(r) for r in rows}
 
     def list_events(self, flt: EventFilter, limit: int) -> list[Event]:
-        query = _filtered(select(EventRow), flt).order_by(EventRow.offset).limit(limit)
+        query = _filtered(select(EVENTS), flt).order_by(EVENTS.c.offset).limit(limit)
         with self.engine.connect() as conn:
             return [_to_event(r) for r in conn.execute(query)]
 
     def count_events(self, flt: EventFilter) -> dict[str | None, int]:
-        query = _filtered(select(EventRow.sender, func.count()), flt).group_by(EventRow.sender)
+        query = _filtered(select(EVENTS.c.sender, func.count()), flt).group_by(EVENTS.c.sender)
         with self.engine.connect() as conn:
             return {sender: count for sender, count in conn.execute(query)}
 
     def latest_offset(self) -> int:
-        query = select(OffsetCounterRow.last_offset).where(OffsetCounterRow.id == COUNTER_ID)
+        query = select(COUNTER.c.last_offset).where(COUNTER.c.id == COUNTER_ID)
         with self.engine.connect() as conn:
             return conn.execute(query).scalar_one()
 
     def time_to_offset(self, timestamp_ms: int) -> int:
-        query = select(func.max(EventRow.offset)).where(EventRow.create_time <= timestamp_ms)
+        query = select(func.max(EVENTS.c.offset)).where(EVENTS.c.create_time <= timestamp_ms)
         with self.engine.connect() as conn:
             return conn.execute(query).scalar() or 0
 
@@ -223,16 +225,16 @@ class SqlEventStorage(EventStorage):
 
     def list_members(self, alive_since_ms: int) -> list[Member]:
         query = (
-            select(MemberRow.server_uri, MemberRow.update_time)
-            .where(MemberRow.update_time >= alive_since_ms)
-            .order_by(MemberRow.server_uri)
+            select(MEMBERS.c.server_uri, MEMBERS.c.update_time)
+            .where(MEMBERS.c.update_time >= alive_since_ms)
+            .order_by(MEMBERS.c.server_uri)
         )
         with self.engine.connect() as conn:
             return [Member(uri, t) for uri, t in conn.execute(query)]
 
     def remove_member(self, server_uri: str) -> None:
         with self.engine.begin() as conn:
-            conn.execute(delete(MemberRow).where(MemberRow.server_uri == server_uri))
+            conn.execute(delete(MEMBERS).where(MEMBERS.c.server_uri == server_uri))
 
     def close(self) -> None:
         with self._write_lock:
@@ -300,20 +302,20 @@ def _raw_sql(dialect: str, driver: str) -> _RawSql | None:
 def _filtered(query: Select, flt: EventFilter) -> Select:
     if not flt.any_key:
         keys = list(flt.keys)
-        matches = [EventRow.key.startswith(p, autoescape=True) for p in flt.key_prefixes]
+        matches = [EVENTS.c.key.startswith(p, autoescape=True) for p in flt.key_prefixes]
         if keys:
-            matches.append(EventRow.key == keys[0] if len(keys) == 1 else EventRow.key.in_(keys))
+            matches.append(EVENTS.c.key == keys[0] if len(keys) == 1 else EVENTS.c.key.in_(keys))
         query = query.where(or_(*matches) if len(matches) > 1 else matches[0])
     if flt.namespace is not None:
-        query = query.where(EventRow.namespace == flt.namespace)
+        query = query.where(EVENTS.c.namespace == flt.namespace)
     if flt.sender is not None:
-        query = query.where(EventRow.sender == flt.sender)
+        query = query.where(EVENTS.c.sender == flt.sender)
     if flt.begin_offset is not None:
-        query = query.where(EventRow.offset > flt.begin_offset)
+        query = query.where(EVENTS.c.offset > flt.begin_offset)
     if flt.end_offset is not None:
-        query = query.where(EventRow.offset <= flt.end_offset)
+        query = query.where(EVENTS.c.offset <= flt.end_offset)
     if flt.begin_time is not None:
-        query = query.where(EventRow.create_time >= flt.begin_time)
+        query = query.where(EVENTS.c.create_time >= flt.begin_time)
     return query
 
 
@@ -330,7 +332,7 @@ def _to_event(row) -> Event:  # noqa: ANN001
 
 
 def _upsert(conn, server_uri: str, now_ms: int) -> None:  # noqa: ANN001
-    table: Any = MemberRow.__table__
+    table: Any = MEMBERS
     values = {"server_uri": server_uri, "update_time": now_ms}
     name = conn.dialect.name
     stmt: Any

@@ -147,8 +147,8 @@ def _kill_pid_file(pid_file: Path, module: str) -> None:
 
 def clean_up(home: Path, ns_home: Path) -> None:
     """Stop what a failed test left behind: both daemons and any task process groups."""
-    _kill_pid_file(home / "aiflow_server.pid", "ai_flow.cli")
-    _kill_pid_file(ns_home / "notification_server.pid", "notification_service.cli")
+    _kill_pid_file(home / "aiflow_server.pid", "ai_flow.server")
+    _kill_pid_file(ns_home / "notification_server.pid", "notification_service.server")
     for lock in home.glob("working_dir/*/*/.aiflow/*.lock"):
         record = read_lock_record(str(lock))
         if record is not None and record.pid:

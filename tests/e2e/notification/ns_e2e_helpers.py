@@ -89,7 +89,7 @@ def kill_leftover(home: Path) -> None:
     try:
         pid = int(pid_file.read_text().strip())
         proc = psutil.Process(pid)
-        if "notification_service.cli" in proc.cmdline():
+        if "notification_service.server" in proc.cmdline():
             proc.send_signal(signal.SIGKILL)
             proc.wait(10)
     except (OSError, ValueError, psutil.Error):
