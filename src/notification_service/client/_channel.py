@@ -60,6 +60,13 @@ class FailoverChannel:
                 self._stub = pb_grpc.NotificationServiceStub(self._channel)
             return self._stub, self.current_uri
 
+    def usable_uri(self) -> str:
+        """The server to use now; raises once the client is closed."""
+        with self._lock:
+            if self._closed:
+                raise ServerUnavailableError("the notification client is closed")
+            return self.current_uri
+
     def rotate(self, failed_uri: str) -> None:
         """Move off `failed_uri` to the next server in the list."""
         with self._lock:

@@ -1,7 +1,12 @@
-"""Assembles storage, writer, notifier and HA into one running gRPC server."""
+"""Assembles storage, writer, notifier and HA into one running gRPC server.
+
+The server is asyncio gRPC on the process's server loop (`util.aio`): a send costs far
+less CPU than on the thread-per-call server, which bounds ingest on a small machine.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 from concurrent import futures
@@ -17,11 +22,12 @@ from notification_service.server._service import NotificationServicer
 from notification_service.server._writer import GroupCommitWriter
 from notification_service.settings import NotificationServerSettings
 from notification_service.storage import EventStorage, SqlEventStorage, check_schema
+from notification_service.util.aio import server_loop
 
 log = logging.getLogger(__name__)
 
 STARTED_MESSAGE = "notification server started."
-# Each open listen stream holds a worker thread of the sync gRPC server.
+# Reads and listens run on this pool; a listen stream holds a thread while it waits.
 MAX_WORKERS = 256
 GRPC_OPTIONS = [
     ("grpc.max_receive_message_length", 16 * 1024 * 1024),
@@ -49,16 +55,19 @@ class NotificationServer:
             storage = sql
         self.storage = storage
         self._stopped = threading.Event()
-        self._grpc: grpc.Server | None = None
+        self._grpc: grpc.aio.Server | None = None
         self.port: int | None = None
 
     def start(self) -> int:
         """Bind and serve; returns the bound port (useful when configured as 0)."""
         s = self.settings
-        self.notifier = OffsetNotifier(self.storage.latest_offset)
+        self._loop = server_loop()
+        self.notifier = OffsetNotifier(self.storage.latest_offset, self._loop)
         self.recent = RecentEvents()
         self.ha = HaMembership(self.storage, s.advertised_uri, s.ha_ttl_ms) if s.enable_ha else None
-        self.writer = GroupCommitWriter(self.storage, self._committed)
+        self.writer = GroupCommitWriter(
+            self.storage, self._committed, self._loop, inline=self.storage.commits_in_process
+        )
         servicer = NotificationServicer(
             self.storage,
             self.writer,
@@ -68,23 +77,34 @@ class NotificationServer:
             s.max_event_value_bytes,
             s.max_list_limit,
         )
-        self._grpc = grpc.server(
-            futures.ThreadPoolExecutor(max_workers=MAX_WORKERS, thread_name_prefix="ns-rpc"),
-            options=GRPC_OPTIONS,
+        self._pool = futures.ThreadPoolExecutor(
+            max_workers=MAX_WORKERS, thread_name_prefix="ns-rpc"
         )
-        pb_grpc.add_NotificationServiceServicer_to_server(servicer, self._grpc)
         address = f"{s.host}:{s.server_port}"
         try:
-            self.port = self._grpc.add_insecure_port(address)
-        except RuntimeError:
-            self.port = 0
-        if not self.port:
+            self.port = asyncio.run_coroutine_threadsafe(
+                self._serve(servicer, address), self._loop
+            ).result()
+        except ServerStartError:
             self._shutdown_parts()
             self.storage.close()
-            raise ServerStartError(f"cannot listen on {address}: the port is in use or not allowed")
-        self._grpc.start()
+            raise
         log.info(STARTED_MESSAGE)
         return self.port
+
+    async def _serve(self, servicer: NotificationServicer, address: str) -> int:
+        server = grpc.aio.server(migration_thread_pool=self._pool, options=GRPC_OPTIONS)
+        pb_grpc.add_NotificationServiceServicer_to_server(servicer, server)
+        try:
+            port = server.add_insecure_port(address)
+        except RuntimeError:
+            port = 0
+        if not port:
+            await server.stop(None)
+            raise ServerStartError(f"cannot listen on {address}: the port is in use or not allowed")
+        await server.start()
+        self._grpc = server
+        return port
 
     def _committed(self, events: list[Event]) -> None:
         offset = max(e.offset or 0 for e in events)
@@ -99,9 +119,10 @@ class NotificationServer:
     def stop(self, grace: float = 5.0) -> None:
         if self._stopped.is_set():
             return
-        if self._grpc:
-            self.notifier.stop()
-            self._grpc.stop(grace).wait()
+        if self._grpc is not None:
+            self.notifier.stop()  # listen streams end instead of waiting out the grace
+            stopping = asyncio.run_coroutine_threadsafe(self._grpc.stop(grace), self._loop)
+            stopping.result(grace + 10)
             self._shutdown_parts()
         self.storage.close()
         self._stopped.set()
@@ -109,6 +130,7 @@ class NotificationServer:
 
     def _shutdown_parts(self) -> None:
         self.writer.close()
+        self._pool.shutdown(wait=False, cancel_futures=True)
         self.notifier.stop()
         if self.ha:
             self.ha.stop()

@@ -1,12 +1,15 @@
-"""The gRPC servicer: validates requests and hands them to storage and the writer."""
+"""The gRPC servicer: validates requests and hands them to storage and the writer.
+
+Sends are coroutines on the server's event loop (the writer commits them there); the
+other calls block on the database, so gRPC runs them on its thread pool.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import queue
-import threading
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import replace
 
 import grpc
@@ -51,92 +54,55 @@ class NotificationServicer(pb_grpc.NotificationServiceServicer):
         self._max_value_bytes = max_value_bytes
         self._max_list_limit = max_list_limit
 
-    def SendEvent(self, request: pb.SendEventRequest, context: grpc.ServicerContext):  # noqa: N802
-        (stored,) = self._store([request], context)
+    async def SendEvent(self, request: pb.SendEventRequest, context: grpc.aio.ServicerContext):  # noqa: N802
+        (stored,) = await self._store([request], context)
         return pb.SendEventResponse(event=event_to_proto(stored))
 
-    def SendEventStream(  # noqa: N802
-        self, request_iterator: Iterator[pb.SendEventRequest], context: grpc.ServicerContext
-    ) -> Iterator[pb.SendEventResponse]:
-        """Each request is answered (by seq) once committed; a bad one fails alone.
-
-        A reader thread hands requests to the writer without waiting for commits, so
-        several in-flight sends of one stream share a transaction; this thread only
-        writes responses.
-        """
-        out: queue.SimpleQueue[pb.SendEventResponse | None] = queue.SimpleQueue()
-        state = _StreamState()
-        reader = threading.Thread(
-            target=self._read_stream,
-            args=(request_iterator, out, state),
-            name="ns-send-stream",
-            daemon=True,
-        )
-        reader.start()
-        while True:
-            try:
-                item = out.get(timeout=LISTEN_RECHECK_SECONDS)
-            except queue.Empty:
-                if not context.is_active():
-                    return
-                continue
-            if item is None:
-                return
-            yield item
-
-    def _read_stream(
-        self,
-        requests: Iterator[pb.SendEventRequest],
-        out: queue.SimpleQueue,
-        state: _StreamState,
-    ) -> None:
-        try:
-            for request in requests:
-                seq = request.seq
-                new = _new_event(request)
-                problem = self._invalid(new)
-                if problem:
-                    out.put(
-                        pb.SendEventResponse(
-                            seq=seq, error_code=INVALID_ARGUMENT, error_message=problem
-                        )
-                    )
-                    continue
-                with state.lock:
-                    state.pending += 1
-                    alone = state.pending == 1
-                reply = _StreamReply(seq, out, state)
-                if alone:
-                    # Nothing else of this stream in flight: commit here, skip a hand-off.
-                    self._writer.commit_or_submit([new], reply)
-                else:
-                    self._writer.submit_callback([new], reply)
-        except Exception:  # noqa: BLE001 - client gone or cancelled: the stream ends
-            log.debug("send stream ended", exc_info=True)
-        finally:
-            with state.lock:
-                state.reading = False
-                if state.pending == 0:
-                    out.put(None)
-
-    def SendEvents(self, request: pb.SendEventsRequest, context: grpc.ServicerContext):  # noqa: N802
+    async def SendEvents(self, request: pb.SendEventsRequest, context: grpc.aio.ServicerContext):  # noqa: N802
         if not request.events:
             return pb.SendEventsResponse()
-        stored = self._store(list(request.events), context)
+        stored = await self._store(list(request.events), context)
         return pb.SendEventsResponse(events=[event_to_proto(e) for e in stored])
 
-    def _store(self, requests: list[pb.SendEventRequest], context: grpc.ServicerContext):
+    async def SendEventStream(  # noqa: N802
+        self,
+        request_iterator: AsyncIterator[pb.SendEventRequest],
+        context: grpc.aio.ServicerContext,
+    ) -> None:
+        """Each request is answered (by seq) once committed; a bad one fails alone.
+
+        Reading does not wait for commits, so several in-flight sends of one stream (or
+        of many) share a transaction; a second task writes the answers in order.
+        """
+        answers: asyncio.Queue[tuple[int, asyncio.Future[list[Event]] | str] | None]
+        answers = asyncio.Queue()
+        responder = asyncio.ensure_future(_respond(answers, context))
+        try:
+            async for request in request_iterator:
+                new = _new_event(request)
+                problem = self._invalid(new)
+                answers.put_nowait((request.seq, problem or self._writer.submit([new])))
+            answers.put_nowait(None)
+            await responder
+        finally:
+            responder.cancel()
+
+    async def _store(
+        self, requests: list[pb.SendEventRequest], context: grpc.aio.ServicerContext
+    ) -> list[Event]:
         batch = [_new_event(r) for r in requests]
         for i, new in enumerate(batch):
             problem = self._invalid(new)
             if problem:
                 where = f"event {i + 1}: " if len(batch) > 1 else ""
-                context.abort(grpc.StatusCode.INVALID_ARGUMENT, where + problem)
+                await context.abort(grpc.StatusCode.INVALID_ARGUMENT, where + problem)
         try:
-            return self._writer.submit(batch).result()
+            return await self._writer.submit(batch)
         except Exception as exc:  # noqa: BLE001 - reported to the client as a status
-            log.error("storing events failed: %s", exc)
-            context.abort(grpc.StatusCode.UNAVAILABLE, f"could not store the event: {exc}")
+            problem = f"could not store the event: {exc}"
+        log.error("storing events failed: %s", problem)
+        await context.abort(grpc.StatusCode.UNAVAILABLE, problem)
+        raise AssertionError("abort returned")  # abort always raises
 
     def _invalid(self, new: NewEvent) -> str | None:
         if not new.key or not new.key.strip():
@@ -178,21 +144,31 @@ class NotificationServicer(pb_grpc.NotificationServiceServicer):
             ],
         )
 
-    def ListenEvents(  # noqa: N802
-        self, request: pb.ListenEventsRequest, context: grpc.ServicerContext
-    ) -> Iterator[pb.EventBatch]:
+    async def ListenEvents(  # noqa: N802
+        self, request: pb.ListenEventsRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[pb.EventBatch]:
+        """Runs on the loop (a client going away cancels it at its next await); only
+        reads the in-memory recent events miss go to the database, on a thread."""
         flt = filter_from_proto(request.filter)
         batch_size = min(request.batch_size or DEFAULT_LISTEN_BATCH, self._max_list_limit)
         cursor = flt.begin_offset or 0
         if flt.begin_time is not None:
             # A time start becomes an offset start so later polls stay on the primary key.
-            cursor = max(cursor, self._storage.time_to_offset(flt.begin_time - 1))
+            start = await asyncio.to_thread(self._storage.time_to_offset, flt.begin_time - 1)
+            cursor = max(cursor, start)
             flt = replace(flt, begin_time=None)
         told, told_at = cursor, 0.0  # the last progress sent, and when
-        while context.is_active():
-            known = self._notifier.latest
+        notifier = self._notifier
+        while True:
+            known = notifier.latest
             if known > cursor:
-                events = self._matching(flt, cursor, known, batch_size)
+                events = self._recent_matching(flt, cursor, known, batch_size)
+                if events is None:
+                    events = await asyncio.to_thread(
+                        self._storage.list_events,
+                        replace(flt, begin_offset=cursor, end_offset=known),
+                        batch_size,
+                    )
                 fit = _fitting(events)
                 if events:
                     yield pb.EventBatch(events=[event_to_proto(e) for e in events[:fit]])
@@ -212,18 +188,18 @@ class NotificationServicer(pb_grpc.NotificationServiceServicer):
                 # What the filter skipped: the listener may move past it without reading it.
                 yield pb.EventBatch(scanned_offset=cursor)
                 told, told_at = cursor, time.monotonic()
-            if self._notifier.stopped:
+            if notifier.stopped:
                 return  # shutting down: end the stream instead of spinning
-            self._notifier.wait_beyond(cursor, LISTEN_RECHECK_SECONDS)
+            await notifier.wait_beyond(cursor, LISTEN_RECHECK_SECONDS)
 
-    def _matching(self, flt: EventFilter, after: int, upto: int, limit: int) -> list[Event]:
-        """The first `limit` events after `after` up to `upto` that match: from memory
-        when this server committed them all lately, else from the database."""
+    def _recent_matching(
+        self, flt: EventFilter, after: int, upto: int, limit: int
+    ) -> list[Event] | None:
+        """The first `limit` events after `after` up to `upto` that match, when this
+        server committed them all lately; None when the database must answer."""
         recent = self._recent.between(after, upto)
         if recent is None:
-            return self._storage.list_events(
-                replace(flt, begin_offset=after, end_offset=upto), limit
-            )
+            return None
         found: list[Event] = []
         for event in recent:
             if flt.matches(event):
@@ -246,7 +222,7 @@ class NotificationServicer(pb_grpc.NotificationServiceServicer):
             ]
         )
 
-    def NotifyNewEvents(self, request: pb.NotifyNewEventsRequest, context):  # noqa: N802, ANN001
+    async def NotifyNewEvents(self, request: pb.NotifyNewEventsRequest, context):  # noqa: N802, ANN001
         self._notifier.advance(request.offset)
         return pb.Empty()
 
@@ -255,41 +231,30 @@ INVALID_ARGUMENT = grpc.StatusCode.INVALID_ARGUMENT.value[0]
 UNAVAILABLE = grpc.StatusCode.UNAVAILABLE.value[0]
 
 
-class _StreamState:
-    """Commits still owed to one send stream; it ends when the reader is done and none are."""
-
-    __slots__ = ("lock", "pending", "reading")
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.pending = 0
-        self.reading = True
-
-
-class _StreamReply:
-    """Writer callback of one streamed send: queue its response, end the stream if last."""
-
-    __slots__ = ("seq", "out", "state")
-
-    def __init__(self, seq: int, out: queue.SimpleQueue, state: _StreamState) -> None:
-        self.seq, self.out, self.state = seq, out, state
-
-    def __call__(self, stored: list[Event] | None, exc: BaseException | None) -> None:
-        if exc is None:
-            resp = pb.SendEventResponse(event=event_to_proto(stored[0]), seq=self.seq)  # type: ignore[index]
+async def _respond(
+    answers: asyncio.Queue[tuple[int, asyncio.Future[list[Event]] | str] | None],
+    context: grpc.aio.ServicerContext,
+) -> None:
+    """Write the answers of one send stream in the order its requests came."""
+    while True:
+        item = await answers.get()
+        if item is None:
+            return
+        seq, answer = item
+        if isinstance(answer, str):
+            resp = pb.SendEventResponse(seq=seq, error_code=INVALID_ARGUMENT, error_message=answer)
         else:
-            log.error("storing events failed: %s", exc)
-            resp = pb.SendEventResponse(
-                seq=self.seq,
-                error_code=UNAVAILABLE,
-                error_message=f"could not store the event: {exc}",
-            )
-        out, state = self.out, self.state
-        out.put(resp)
-        with state.lock:
-            state.pending -= 1
-            if not state.reading and state.pending == 0:
-                out.put(None)
+            try:
+                (stored,) = await answer
+                resp = pb.SendEventResponse(event=event_to_proto(stored), seq=seq)
+            except Exception as exc:  # noqa: BLE001 - the client retries with the same id
+                log.error("storing events failed: %s", exc)
+                resp = pb.SendEventResponse(
+                    seq=seq,
+                    error_code=UNAVAILABLE,
+                    error_message=f"could not store the event: {exc}",
+                )
+        await context.write(resp)
 
 
 def _fitting(events: list[Event]) -> int:

@@ -58,5 +58,11 @@ class EventStorage(abc.ABC):
     @abc.abstractmethod
     def remove_member(self, server_uri: str) -> None: ...
 
+    @property
+    def commits_in_process(self) -> bool:
+        """True when a commit never waits on a network (SQLite, memory): the server then
+        commits on its event loop instead of a writer thread."""
+        return False
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections."""

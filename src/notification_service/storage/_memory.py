@@ -16,6 +16,10 @@ class MemoryEventStorage(EventStorage):
         self._members: dict[str, int] = {}
         self._lock = threading.Lock()
 
+    @property
+    def commits_in_process(self) -> bool:
+        return True
+
     def add_events(self, events: list[NewEvent]) -> list[Event]:
         out = []
         with self._lock:

@@ -35,6 +35,10 @@ class SqlEventStorage(EventStorage):
         # Pool-proxied DBAPI connection of the raw path.
         self._raw_conn: PoolProxiedConnection | None = None
 
+    @property
+    def commits_in_process(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
     def add_events(self, events: list[NewEvent]) -> list[Event]:
         if self._raw is not None:
             return self._add_events_raw(events)
