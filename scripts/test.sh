@@ -9,4 +9,6 @@ python3 -m venv .venv
 .venv/bin/ruff format --check src tests tools bench
 .venv/bin/python tools/gen_proto.py --check
 .venv/bin/mypy
+# CI runs the engine tests too: build (cached outside the repo) the Flink/Spark venv first.
+if [ "${CI:-}" = "true" ]; then ./scripts/engines_venv.sh; fi
 .venv/bin/python -m pytest -q -p no:cacheprovider "$@"

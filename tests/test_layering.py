@@ -22,6 +22,7 @@ SERVER_SIDE = (
     "ai_flow.executor",
     "ai_flow.metadata",
     "ai_flow.ops",
+    "ai_flow.plugin_interface",
     "ai_flow.proto",
     "ai_flow.scheduler",
     "ai_flow.server",
@@ -33,6 +34,7 @@ SQL_NAMES = {"select", "insert", "update", "delete", "text", "func", "or_", "and
 PUBLIC_PACKAGES = [
     "ai_flow.app",
     "ai_flow.blob_manager",
+    "ai_flow.engines",
     "ai_flow.evaluator",
     "ai_flow.executor",
     "ai_flow.metadata",

@@ -5,6 +5,7 @@ errors (`ai_flow.app.errors`); none of it knows about protobuf or HTTP."""
 from ai_flow.app import (
     errors,
     executions,
+    external_jobs,
     namespaces,
     scheduler_errors,
     task_runtime,
@@ -19,6 +20,7 @@ __all__ = [
     "HeartbeatBook",
     "errors",
     "executions",
+    "external_jobs",
     "namespaces",
     "scheduler_errors",
     "task_runtime",

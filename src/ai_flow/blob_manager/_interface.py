@@ -16,7 +16,10 @@ class BlobManager(ABC):
     """Central storage for workflow sources and artifacts.
 
     Implementations take their `blob_manager_config` mapping in `__init__` and return
-    URIs that any other instance configured the same way can download.
+    URIs that any other instance configured the same way can download. The built-in
+    ones also store directories, never overwrite a key with different content, place
+    downloads atomically, refuse URIs outside their root and raise BlobManagerError
+    (naming the URI and the cause) for every failure.
     """
 
     def __init__(self, config: dict[str, Any] | None) -> None:
@@ -24,11 +27,12 @@ class BlobManager(ABC):
 
     @abstractmethod
     def upload(self, local_file_path: str) -> str:
-        """Store the file and return its URI."""
+        """Store the file (built-in managers: or directory) and return its URI."""
 
     @abstractmethod
     def download(self, remote_file_path: str, local_dir: str) -> str:
-        """Copy the blob at URI `remote_file_path` into `local_dir`; return the local path."""
+        """Copy the blob at URI `remote_file_path` into `local_dir` under its name (a
+        directory blob lands as a directory); return the local path."""
 
     def upload_bytes(self, name: str, data: bytes) -> str:
         """Store `data` as a file called `name` and return its URI."""

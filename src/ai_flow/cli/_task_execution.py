@@ -18,8 +18,9 @@ COLUMNS = [
     "begin_date",
     "end_date",
 ]
-# JSON/YAML add the failure reason (too wide for a table) and where the try runs.
-DATA_COLUMNS = [*COLUMNS, "error", "host", "pid", "stop_reason"]
+# JSON/YAML and `show` add the failure reason (too wide for a table), where the try
+# runs, and the engine job it runs (Flink/Spark) with its last savepoint.
+DATA_COLUMNS = [*COLUMNS, "error", "host", "pid", "stop_reason", "external_job", "savepoint"]
 
 
 @click.group("task-execution")

@@ -141,6 +141,13 @@ class TaskExecutionRow(Base):
     handle: Mapped[str | None] = mapped_column(LongText)
     handle_try: Mapped[int | None] = mapped_column(Integer)
     stop_reason: Mapped[str | None] = mapped_column(String(16))
+    # The job a try runs on an engine (ExternalJob JSON) and the try that runs it;
+    # `external_job_active` until the try says the job ended or it was cancelled.
+    external_job: Mapped[str | None] = mapped_column(LongText)
+    external_job_try: Mapped[int | None] = mapped_column(Integer)
+    external_job_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # The last savepoint a stop took (a streaming job's state, to resume from).
+    savepoint: Mapped[str | None] = mapped_column(LongText)
 
     __table_args__ = (
         # Also the index for listing a workflow execution's task executions.
@@ -148,6 +155,7 @@ class TaskExecutionRow(Base):
             "workflow_execution_id", "task_name", "sequence_number", name="uq_af_task_execution"
         ),
         Index("ix_af_task_execution_status", "status"),
+        Index("ix_af_task_execution_external", "external_job_active"),
     )
 
 

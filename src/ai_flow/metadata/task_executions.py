@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -17,7 +17,7 @@ from ai_flow.metadata._tables import (
 from ai_flow.metadata._util import enum_value, page
 from ai_flow.metadata.errors import AlreadyExistsError, NotFoundError
 from ai_flow.model.execution_type import ExecutionType
-from ai_flow.model.status import TASK_FINISHED, TaskStatus
+from ai_flow.model.status import TASK_ALIVE, TASK_FINISHED, TaskStatus
 from ai_flow.model.stop_reason import StopReason
 from notification_service.util.clock import now_ms
 
@@ -180,6 +180,24 @@ def latest_sequence_numbers(session: Session, workflow_execution_id: int) -> dic
     return {name: int(seq) for name, seq in rows}
 
 
+def earlier_run_alive(
+    session: Session, workflow_execution_id: int, task_name: str, sequence_number: int
+) -> bool:
+    """Whether an earlier run of the task in the workflow execution is still alive
+    (a RESTART's old run, stopping)."""
+    stmt = (
+        select(TaskExecutionRow.id)
+        .where(
+            TaskExecutionRow.workflow_execution_id == workflow_execution_id,
+            TaskExecutionRow.task_name == task_name,
+            TaskExecutionRow.sequence_number < sequence_number,
+            TaskExecutionRow.status.in_(sorted(TASK_ALIVE)),
+        )
+        .limit(1)
+    )
+    return session.scalars(stmt).first() is not None
+
+
 def lock_task_execution(session: Session, task_execution_id: int) -> TaskExecutionRow:
     """The row, locked until the transaction ends (PostgreSQL/MySQL; SQLite's write
     transaction already excludes other writers)."""
@@ -235,3 +253,62 @@ def list_launched(
         .limit(limit)
     )
     return [(te, ex, wf) for te, ex, wf in session.execute(stmt)]
+
+
+def record_external_job(
+    session: Session, row: TaskExecutionRow, job_json: str, try_number: int
+) -> TaskExecutionRow:
+    """The try runs this job on an engine from now; cancel it if the try dies."""
+    row.external_job, row.external_job_try, row.external_job_active = job_json, try_number, True
+    session.flush()
+    return row
+
+
+def release_external_job(session: Session, row: TaskExecutionRow) -> TaskExecutionRow:
+    """The recorded job ended (or was cancelled): nothing is left to reap."""
+    row.external_job_active = False
+    session.flush()
+    return row
+
+
+def record_savepoint(session: Session, row: TaskExecutionRow, path: str) -> TaskExecutionRow:
+    row.savepoint = path
+    session.flush()
+    return row
+
+
+def last_savepoint(
+    session: Session, workflow_execution_id: int, task_name: str, before_sequence: int
+) -> str | None:
+    """The savepoint of the latest earlier run of the task in the workflow execution."""
+    stmt = (
+        select(TaskExecutionRow.savepoint)
+        .where(
+            TaskExecutionRow.workflow_execution_id == workflow_execution_id,
+            TaskExecutionRow.task_name == task_name,
+            TaskExecutionRow.sequence_number <= before_sequence,
+            TaskExecutionRow.savepoint.is_not(None),
+        )
+        .order_by(TaskExecutionRow.sequence_number.desc())
+        .limit(1)
+    )
+    return session.scalars(stmt).first()
+
+
+def list_orphaned_jobs(session: Session, limit: int = 100) -> list[TaskExecutionRow]:
+    """Rows whose recorded job may still run though its try is over: the task finished,
+    or a later try replaced the one that started the job, without the job's end known."""
+    finished = sorted(TASK_FINISHED)
+    stmt = (
+        select(TaskExecutionRow)
+        .where(
+            TaskExecutionRow.external_job_active.is_(True),
+            or_(
+                TaskExecutionRow.status.in_(finished),
+                TaskExecutionRow.try_number > TaskExecutionRow.external_job_try,
+            ),
+        )
+        .order_by(TaskExecutionRow.id)
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))

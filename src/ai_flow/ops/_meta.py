@@ -129,6 +129,10 @@ class TaskExecutionMeta(_Record):
     host: str | None = None
     pid: int | None = None
     stop_reason: str | None = None
+    #: The job the latest try runs on an engine (JSON: kind, job_id, address, ...).
+    external_job: str | None = None
+    #: The last savepoint a stop of the job took.
+    savepoint: str | None = None
 
     @classmethod
     def from_proto(cls, msg: pb.TaskExecutionProto) -> TaskExecutionMeta:
@@ -146,6 +150,8 @@ class TaskExecutionMeta(_Record):
             host=msg.host if msg.HasField("host") else None,
             pid=msg.pid if msg.HasField("pid") else None,
             stop_reason=msg.stop_reason if msg.HasField("stop_reason") else None,
+            external_job=msg.external_job if msg.HasField("external_job") else None,
+            savepoint=msg.savepoint if msg.HasField("savepoint") else None,
         )
 
 

@@ -92,7 +92,7 @@ class WorkflowExecutionProto(_message.Message):
     def __init__(self, id: _Optional[int] = ..., workflow_id: _Optional[int] = ..., namespace: _Optional[str] = ..., workflow_name: _Optional[str] = ..., snapshot_id: _Optional[int] = ..., execution_type: _Optional[str] = ..., status: _Optional[str] = ..., begin_date: _Optional[int] = ..., end_date: _Optional[int] = ...) -> None: ...
 
 class TaskExecutionProto(_message.Message):
-    __slots__ = ("id", "workflow_execution_id", "task_name", "sequence_number", "try_number", "execution_type", "status", "begin_date", "end_date", "error", "host", "pid", "stop_reason")
+    __slots__ = ("id", "workflow_execution_id", "task_name", "sequence_number", "try_number", "execution_type", "status", "begin_date", "end_date", "error", "host", "pid", "stop_reason", "external_job", "savepoint")
     ID_FIELD_NUMBER: _ClassVar[int]
     WORKFLOW_EXECUTION_ID_FIELD_NUMBER: _ClassVar[int]
     TASK_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -106,6 +106,8 @@ class TaskExecutionProto(_message.Message):
     HOST_FIELD_NUMBER: _ClassVar[int]
     PID_FIELD_NUMBER: _ClassVar[int]
     STOP_REASON_FIELD_NUMBER: _ClassVar[int]
+    EXTERNAL_JOB_FIELD_NUMBER: _ClassVar[int]
+    SAVEPOINT_FIELD_NUMBER: _ClassVar[int]
     id: int
     workflow_execution_id: int
     task_name: str
@@ -119,7 +121,9 @@ class TaskExecutionProto(_message.Message):
     host: str
     pid: int
     stop_reason: str
-    def __init__(self, id: _Optional[int] = ..., workflow_execution_id: _Optional[int] = ..., task_name: _Optional[str] = ..., sequence_number: _Optional[int] = ..., try_number: _Optional[int] = ..., execution_type: _Optional[str] = ..., status: _Optional[str] = ..., begin_date: _Optional[int] = ..., end_date: _Optional[int] = ..., error: _Optional[str] = ..., host: _Optional[str] = ..., pid: _Optional[int] = ..., stop_reason: _Optional[str] = ...) -> None: ...
+    external_job: str
+    savepoint: str
+    def __init__(self, id: _Optional[int] = ..., workflow_execution_id: _Optional[int] = ..., task_name: _Optional[str] = ..., sequence_number: _Optional[int] = ..., try_number: _Optional[int] = ..., execution_type: _Optional[str] = ..., status: _Optional[str] = ..., begin_date: _Optional[int] = ..., end_date: _Optional[int] = ..., error: _Optional[str] = ..., host: _Optional[str] = ..., pid: _Optional[int] = ..., stop_reason: _Optional[str] = ..., external_job: _Optional[str] = ..., savepoint: _Optional[str] = ...) -> None: ...
 
 class WorkflowScheduleProto(_message.Message):
     __slots__ = ("id", "workflow_id", "namespace", "workflow_name", "expression", "is_paused", "create_time", "last_fire_time", "next_fire_time")
@@ -358,12 +362,38 @@ class ClaimTaskRequest(_message.Message):
     def __init__(self, task_execution_id: _Optional[int] = ..., try_number: _Optional[int] = ..., token: _Optional[str] = ..., host: _Optional[str] = ..., pid: _Optional[int] = ...) -> None: ...
 
 class ClaimTaskResponse(_message.Message):
-    __slots__ = ("granted", "reason")
+    __slots__ = ("granted", "reason", "previous_external_job", "last_savepoint")
     GRANTED_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_EXTERNAL_JOB_FIELD_NUMBER: _ClassVar[int]
+    LAST_SAVEPOINT_FIELD_NUMBER: _ClassVar[int]
     granted: bool
     reason: str
-    def __init__(self, granted: _Optional[bool] = ..., reason: _Optional[str] = ...) -> None: ...
+    previous_external_job: str
+    last_savepoint: str
+    def __init__(self, granted: _Optional[bool] = ..., reason: _Optional[str] = ..., previous_external_job: _Optional[str] = ..., last_savepoint: _Optional[str] = ...) -> None: ...
+
+class RecordExternalJobRequest(_message.Message):
+    __slots__ = ("task_execution_id", "try_number", "token", "external_job", "savepoint", "job_ended", "previous_cancelled")
+    TASK_EXECUTION_ID_FIELD_NUMBER: _ClassVar[int]
+    TRY_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_FIELD_NUMBER: _ClassVar[int]
+    EXTERNAL_JOB_FIELD_NUMBER: _ClassVar[int]
+    SAVEPOINT_FIELD_NUMBER: _ClassVar[int]
+    JOB_ENDED_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_CANCELLED_FIELD_NUMBER: _ClassVar[int]
+    task_execution_id: int
+    try_number: int
+    token: str
+    external_job: str
+    savepoint: str
+    job_ended: bool
+    previous_cancelled: bool
+    def __init__(self, task_execution_id: _Optional[int] = ..., try_number: _Optional[int] = ..., token: _Optional[str] = ..., external_job: _Optional[str] = ..., savepoint: _Optional[str] = ..., job_ended: _Optional[bool] = ..., previous_cancelled: _Optional[bool] = ...) -> None: ...
+
+class RecordExternalJobResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
 
 class TaskHeartbeatRequest(_message.Message):
     __slots__ = ("task_execution_id", "try_number", "token")

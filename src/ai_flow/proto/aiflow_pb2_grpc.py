@@ -1793,6 +1793,11 @@ class AIFlowInternalServiceStub:
                 request_serializer=aiflow__pb2.TaskHeartbeatRequest.SerializeToString,
                 response_deserializer=aiflow__pb2.TaskHeartbeatResponse.FromString,
                 _registered_method=True)
+        self.RecordExternalJob = channel.unary_unary(
+                '/ai_flow.AIFlowInternalService/RecordExternalJob',
+                request_serializer=aiflow__pb2.RecordExternalJobRequest.SerializeToString,
+                response_deserializer=aiflow__pb2.RecordExternalJobResponse.FromString,
+                _registered_method=True)
 
 
 class AIFlowInternalServiceServicer:
@@ -1810,6 +1815,12 @@ class AIFlowInternalServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RecordExternalJob(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AIFlowInternalServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -1822,6 +1833,11 @@ def add_AIFlowInternalServiceServicer_to_server(servicer, server):
                     servicer.TaskHeartbeat,
                     request_deserializer=aiflow__pb2.TaskHeartbeatRequest.FromString,
                     response_serializer=aiflow__pb2.TaskHeartbeatResponse.SerializeToString,
+            ),
+            'RecordExternalJob': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordExternalJob,
+                    request_deserializer=aiflow__pb2.RecordExternalJobRequest.FromString,
+                    response_serializer=aiflow__pb2.RecordExternalJobResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1878,6 +1894,33 @@ class AIFlowInternalService:
             '/ai_flow.AIFlowInternalService/TaskHeartbeat',
             aiflow__pb2.TaskHeartbeatRequest.SerializeToString,
             aiflow__pb2.TaskHeartbeatResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordExternalJob(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ai_flow.AIFlowInternalService/RecordExternalJob',
+            aiflow__pb2.RecordExternalJobRequest.SerializeToString,
+            aiflow__pb2.RecordExternalJobResponse.FromString,
             options,
             channel_credentials,
             insecure,

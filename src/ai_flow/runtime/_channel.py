@@ -36,6 +36,14 @@ class HeartbeatAnswer:
     reason: str
 
 
+@dataclass(frozen=True)
+class ClaimAnswer:
+    granted: bool
+    reason: str = ""
+    previous_external_job: str | None = None  # an earlier try's job to cancel first
+    last_savepoint: str | None = None
+
+
 class ServerChannel:
     def __init__(self, address: str) -> None:
         self.address = address
@@ -44,8 +52,8 @@ class ServerChannel:
 
     def claim(
         self, spec: TaskSpec, token: str, host: str, pid: int, give_up_after: float = 3600.0
-    ) -> tuple[bool, str]:
-        """(granted, reason). Retries while the server is unreachable."""
+    ) -> ClaimAnswer:
+        """Retries while the server is unreachable."""
         request = pb.ClaimTaskRequest(
             task_execution_id=spec.task_execution_id,
             try_number=spec.try_number,
@@ -58,7 +66,12 @@ class ServerChannel:
         while True:
             try:
                 answer = self._stub.ClaimTask(request, timeout=10)
-                return answer.granted, answer.reason
+                return ClaimAnswer(
+                    answer.granted,
+                    answer.reason,
+                    _optional(answer, "previous_external_job"),
+                    _optional(answer, "last_savepoint"),
+                )
             except grpc.RpcError as err:
                 if err.code() not in _RETRYABLE:
                     raise ClaimError(
@@ -84,5 +97,44 @@ class ServerChannel:
             return None
         return HeartbeatAnswer(answer.stop, answer.reason)
 
+    def record_external_job(
+        self,
+        spec: TaskSpec,
+        token: str,
+        *,
+        external_job: str | None = None,
+        savepoint: str | None = None,
+        job_ended: bool = False,
+        previous_cancelled: bool = False,
+        give_up_after: float = 120.0,
+    ) -> bool:
+        """Tell the server what the try runs on an engine; False if it could not be told
+        (the job goes on; the record is what lets the server cancel it if the try dies)."""
+        request = pb.RecordExternalJobRequest(
+            task_execution_id=spec.task_execution_id,
+            try_number=spec.try_number,
+            token=token,
+            external_job=external_job,
+            savepoint=savepoint,
+            job_ended=job_ended,
+            previous_cancelled=previous_cancelled,
+        )
+        deadline = time.monotonic() + give_up_after
+        delay = 0.1
+        while True:
+            try:
+                self._stub.RecordExternalJob(request, timeout=10)
+                return True
+            except grpc.RpcError as err:
+                if err.code() not in _RETRYABLE or time.monotonic() >= deadline:
+                    log.error("cannot record the external job: %s", err.details())
+                    return False
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
+
     def close(self) -> None:
         self._channel.close()
+
+
+def _optional(message: object, name: str) -> str | None:
+    return getattr(message, name) if message.HasField(name) else None  # type: ignore[attr-defined]

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import asdict, dataclass
+from typing import Protocol
 
+from ai_flow.engines import ExternalJob
 from ai_flow.model.internal.memory_context import MemoryContext
 from ai_flow.model.stop_reason import StopReason
 from ai_flow.runtime import environment
@@ -47,17 +49,57 @@ class TaskContext:
         return cls(**json.loads(text))
 
 
+class JobRecorder(Protocol):
+    """Where a try's engine jobs and savepoints are recorded (the server, over the RPC)."""
+
+    def __call__(
+        self,
+        *,
+        external_job: str | None = None,
+        savepoint: str | None = None,
+        job_ended: bool = False,
+    ) -> bool: ...
+
+
 class TaskRuntimeContext(MemoryContext):
     """The Context handed to operators: in-memory state plus the task's identity.
 
     ``stop_reason`` is set before ``operator.stop(context)`` is called: why the task is
     asked to stop (a StopReason, or None if the server could not say).
+    ``last_savepoint`` is the savepoint the latest earlier run of this task in the
+    workflow execution took (None if none did).
+
+    Operators that run jobs on engines record them here as soon as they know them
+    (``record_external_job``), and say when they saw them end (``external_job_ended``):
+    a job whose try dies without saying so is cancelled by the server.
     """
 
-    def __init__(self, task: TaskContext):
+    def __init__(
+        self,
+        task: TaskContext,
+        recorder: JobRecorder | None = None,
+        last_savepoint: str | None = None,
+    ):
         super().__init__()
         self.task = task
         self.stop_reason: StopReason | None = None
+        self.last_savepoint = last_savepoint
+        self._recorder = recorder
+        self.external_job: ExternalJob | None = None
+
+    def record_external_job(self, job: ExternalJob) -> None:
+        self.external_job = job
+        if self._recorder is not None:
+            self._recorder(external_job=job.to_json())
+
+    def external_job_ended(self) -> None:
+        if self._recorder is not None and self.external_job is not None:
+            self._recorder(job_ended=True)
+
+    def record_savepoint(self, path: str) -> None:
+        self.last_savepoint = path
+        if self._recorder is not None:
+            self._recorder(savepoint=path)
 
 
 _lock = threading.Lock()

@@ -24,12 +24,13 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from ai_flow.blob_manager import create_blob_manager, fetch_snapshot
+from ai_flow.blob_manager import create_blob_manager, fetch_snapshot, set_current_blob_manager
+from ai_flow.engines import ExternalJob, cancel_external_job
 from ai_flow.model.operator import AIFlowOperator
 from ai_flow.model.status import TaskStatus
 from ai_flow.model.stop_reason import StopReason
 from ai_flow.model.workflow import load_workflows
-from ai_flow.runtime._channel import ClaimError, ServerChannel
+from ai_flow.runtime._channel import ClaimAnswer, ClaimError, ServerChannel
 from ai_flow.runtime._context import TaskRuntimeContext, set_current_task_context
 from ai_flow.runtime._files import LOCK_RETRY_SECONDS, try_lock, write_lock_record
 from ai_flow.runtime._paths import TaskPaths, task_paths
@@ -82,14 +83,14 @@ def run_task(
         except Exception as exc:  # noqa: BLE001 - reported as the try's failure once claimed
             main = exc
         try:
-            granted, reason = claim.result()
+            answer = claim.result()
         except ClaimError as exc:
             log.error("%s: cannot claim the try: %s", spec.label, exc)
             return 1
-    if not granted:
-        log.info("%s: not run: %s", spec.label, reason)
+    if not answer.granted:
+        log.info("%s: not run: %s", spec.label, answer.reason)
         return 0
-    return _TaskRun(spec, paths, channel, token, main, _status_client(spec)).run()
+    return _TaskRun(spec, paths, channel, token, main, _status_client(spec), answer).run()
 
 
 def _status_client(spec: TaskSpec) -> NotificationClient:
@@ -138,13 +139,17 @@ class _TaskRun:
         token: str,
         snapshot: Path | Exception,
         client: NotificationClient,
+        claim: ClaimAnswer,
     ):
         self.spec = spec
         self.paths = paths
         self.snapshot = snapshot
         self.channel = channel
         self.token = token
-        self.context = TaskRuntimeContext(spec.task_context())
+        self.claim = claim
+        self.context = TaskRuntimeContext(
+            spec.task_context(), self._record_job, last_savepoint=claim.last_savepoint
+        )
         self.operator: AIFlowOperator | None = None
         self.stop_requested = threading.Event()
         self.main_done = threading.Event()
@@ -160,6 +165,8 @@ class _TaskRun:
     def run(self) -> int:
         log.info("task %s, pid %s", self.spec.label, os.getpid())
         set_current_task_context(self.context.task)
+        # `current_blob_manager()` in user code: the task's own, created on first use.
+        set_current_blob_manager(self.spec.blob_manager_class, self.spec.blob_manager_config)
         self._watch_stop_requests()
         threading.Thread(target=self._heartbeat, name="aiflow-heartbeat", daemon=True).start()
         try:
@@ -172,9 +179,35 @@ class _TaskRun:
         self.client.close()
         return 1 if final is TaskStatus.FAILED else 0
 
+    def _record_job(
+        self,
+        *,
+        external_job: str | None = None,
+        savepoint: str | None = None,
+        job_ended: bool = False,
+    ) -> bool:
+        return self.channel.record_external_job(
+            self.spec,
+            self.token,
+            external_job=external_job,
+            savepoint=savepoint,
+            job_ended=job_ended,
+        )
+
+    def _cancel_previous_job(self) -> None:
+        """A retry never runs beside the job of the try it replaces: cancel that first."""
+        raw = self.claim.previous_external_job
+        if raw is None:
+            return
+        job = ExternalJob.from_json(raw)
+        outcome = cancel_external_job(job)  # EngineError fails this try: better than two
+        log.info("the previous try's %s: %s", job.describe(), outcome)
+        self.channel.record_external_job(self.spec, self.token, previous_cancelled=True)
+
     def _execute(self) -> TaskStatus:
         try:
             self.operator = self._load_operator()
+            self._cancel_previous_job()
             if self.stop_requested.is_set():
                 return TaskStatus.STOPPED
             self.reporter.running()

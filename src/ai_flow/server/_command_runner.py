@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 class _Start(Enum):
     DONE = "DONE"
     FULL = "FULL"  # the executor is at capacity: later STARTs wait too
-    WAIT = "WAIT"  # the previous try's process is still exiting
+    WAIT = "WAIT"  # the previous try's process, or the previous run, is still ending
 
 
 class CommandRunner:
@@ -107,7 +107,15 @@ class CommandRunner:
         with read_session(self._factory) as session:
             te, execution, workflow, snapshot = tasks.get_with_context(session, te_id)
             spec = self._specs.spec(te, execution, workflow, snapshot)
+            # A RESTART's new run starts once the old one has stopped: never two copies
+            # of a job, and the new run sees the savepoint the old one's stop took.
+            earlier_alive = te.sequence_number > 1 and tasks.earlier_run_alive(
+                session, te.workflow_execution_id, te.task_name, te.sequence_number
+            )
         if te.status in TASK_LAUNCHABLE:
+            if earlier_alive:
+                self._next_due = now_ms() + 100
+                return _Start.WAIT
             if te.handle and te.handle_try != te.try_number:
                 if self._executor.poll([te.handle])[te.handle].alive:
                     self._next_due = now_ms() + 100  # a retry waits for the failed try to exit

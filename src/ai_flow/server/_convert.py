@@ -79,6 +79,8 @@ def task_execution(row: TaskExecutionRow) -> pb.TaskExecutionProto:
         host=row.host,
         pid=row.pid,
         stop_reason=row.stop_reason,
+        external_job=row.external_job,
+        savepoint=row.savepoint,
     )
 
 

@@ -21,6 +21,7 @@ from ai_flow.proto import aiflow_pb2_grpc as pb_grpc
 from ai_flow.scheduler import EventProcessor, Scheduler, SnapshotStore, Speculator, TimerLoop
 from ai_flow.server._command_runner import CommandRunner
 from ai_flow.server._internal_service import InternalServicer
+from ai_flow.server._reaper import JobReaper
 from ai_flow.server._service import AIFlowServicer
 from ai_flow.server._tasks import SpecFactory, StatusSink
 from ai_flow.server._watcher import Watcher
@@ -125,6 +126,8 @@ class AIFlowServer:
             aiflow_home=self.home,
             log_dir=log_dir,
         )
+        # Cancels engine jobs whose try ended without saying the job ended too.
+        self.reaper = JobReaper(self.app)
         self.app.on_commands = self._commands_queued
         self.app.on_schedules_changed = self.timers.wake
         self._servers: list[grpc.Server] = []
@@ -196,6 +199,7 @@ class AIFlowServer:
         self.runner.start()
         self.scheduler.start()
         self.timers.start()
+        self.reaper.start()
         api.start()
         log.info(STARTED_MESSAGE)
         return self.port
@@ -204,6 +208,7 @@ class AIFlowServer:
         for server in self._servers:
             server.stop(grace).wait()
         self.timers.stop()
+        self.reaper.stop()
         self.scheduler.stop()
         self.runner.stop()
         self.stoppers.shutdown(wait=False)

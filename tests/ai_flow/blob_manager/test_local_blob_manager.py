@@ -84,9 +84,10 @@ def test_upload_errors(tmp_path: Path) -> None:
     with pytest.raises(BlobManagerError, match="needs 'root_directory'"):
         LocalBlobManager({})
     manager = LocalBlobManager({"root_directory": str(tmp_path)})
-    with pytest.raises(BlobManagerError, match="not a file"):
+    with pytest.raises(BlobManagerError, match="not a file or directory"):
         manager.upload(str(tmp_path / "missing.py"))
-    with pytest.raises(BlobManagerError, match="not a file"):
+    # A directory is stored, but not one that holds the store itself.
+    with pytest.raises(BlobManagerError, match="it contains the blob store"):
         manager.upload(str(tmp_path))
 
 

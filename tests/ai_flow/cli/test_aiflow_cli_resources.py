@@ -102,6 +102,8 @@ def test_task_execution_list_json_has_the_api_field_names(invoke, fake) -> None:
         "host",
         "pid",
         "stop_reason",
+        "external_job",
+        "savepoint",
     ]
     assert rows[0]["id"] == 1 and rows[0]["try_number"] == 2
     assert rows[0]["end_date"] == "2024-01-31T12:00:00+00:00"

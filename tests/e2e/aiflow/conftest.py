@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,3 +22,11 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
         if (s.ns_home / "notification_server.pid").exists():
             s.run("notification", "server", "stop", timeout=30)
         clean_up(s.home, s.ns_home)
+
+
+# Real Flink and Spark for the mixed streaming-and-batch example (tests/engines.py).
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from engines import engines, flink_cluster, flink_session_cluster  # noqa: E402
+
+__all__ = ["engines", "flink_cluster", "flink_session_cluster", "stack"]

@@ -21,6 +21,8 @@ TASK_FIELDS = {
     "host",
     "pid",
     "stop_reason",
+    "external_job",
+    "savepoint",
 }
 
 
