@@ -44,8 +44,7 @@ sql_alchemy_max_overflow: 10
 notification_server_uri: 127.0.0.1:50052
 # timeout in seconds to wait for the notification server when the AIFlow server starts
 wait_for_server_started_timeout: 5.0
-# task executor: local, or package.module:Class of a TaskExecutor (kubernetes is not
-# supported yet)
+# task executor: local, celery, kubernetes, or package.module:Class of a TaskExecutor
 task_executor: Local
 # the interval in seconds that the task executor check the heartbeat of task executions
 task_executor_heartbeat_check_interval: 10
@@ -61,7 +60,13 @@ task_stop_timeout: 10
 condition_timeout: 5
 # evaluator processes kept for user conditions, one per workflow snapshot
 evaluator_pool_size: 8
-# kubernetes task executor config (accepted and ignored until kubernetes is supported)
+# seconds of the scheduling lease when several servers share a PostgreSQL/MySQL database
+# (a standby takes over within about this long after the active server dies)
+ha_lease_seconds: 3
+# celery task executor: the broker (redis://... or amqp://...) and extra Celery options
+# celery_broker_url: redis://127.0.0.1:6379/0
+# celery_options: {}
+# kubernetes task executor config
 # k8s_executor_config:
 #   pod_template_file:
 #   image_repository:
@@ -126,8 +131,17 @@ class AIFlowServerSettings(BaseModel):
     task_stop_timeout: float = Field(10.0, gt=0)
     condition_timeout: float = Field(5.0, gt=0)
     evaluator_pool_size: int = Field(8, gt=0)
-    # Accepted so spec-style files load; ignored until a kubernetes executor exists.
+    # task_executor: kubernetes (see ai_flow/executor/_kubernetes.py for the keys).
     k8s_executor_config: dict[str, Any] | None = None
+    # task_executor: celery: the broker, and Celery options (`task_default_queue`, ...).
+    celery_broker_url: str | None = None
+    celery_options: dict[str, Any] = Field(default_factory=dict)
+    # Where task runtimes on other hosts reach this server's internal RPC (host:port);
+    # default: `host` (127.0.0.1 when it is a wildcard) and the bound internal port.
+    internal_rpc_advertised_address: str | None = None
+    # Several servers on one PostgreSQL/MySQL database: the one holding the scheduling
+    # lease schedules; a standby takes over within about this long after it dies.
+    ha_lease_seconds: float = Field(3.0, gt=0)
 
     @field_validator("history_retention")
     @classmethod
@@ -141,11 +155,14 @@ class AIFlowServerSettings(BaseModel):
         kind = value.strip()
         if kind.lower() == "local":
             return "Local"
-        if kind.lower() == "kubernetes":
-            raise ValueError("task executor 'kubernetes' is not supported yet; use 'local'")
+        if kind.lower() in ("celery", "kubernetes"):
+            return kind.lower()
         if re.fullmatch(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*", kind):
             return kind  # a TaskExecutor class, imported when the server starts
-        raise ValueError(f"unknown task executor '{value}'; use 'local' or 'package.module:Class'")
+        raise ValueError(
+            f"unknown task executor '{value}'; use 'local', 'celery', 'kubernetes' "
+            "or 'package.module:Class'"
+        )
 
     @property
     def history_retention_delta(self) -> timedelta:

@@ -148,12 +148,13 @@ def test_task_executor_local_any_case(value: str) -> None:
     assert AIFlowServerSettings(task_executor=value).task_executor == "Local"
 
 
-def test_task_executor_kubernetes_not_supported(tmp_path: Path) -> None:
-    _write_server(tmp_path, "task_executor: kubernetes\nk8s_executor_config:\n  image_tag: x\n")
-    with pytest.raises(ConfigError, match="'kubernetes' is not supported"):
-        load_server_settings(tmp_path)
-    _write_server(tmp_path, "task_executor: celery\n")
-    with pytest.raises(ConfigError, match="unknown task executor 'celery'"):
+def test_task_executor_names_the_built_in_backends(tmp_path: Path) -> None:
+    _write_server(tmp_path, "task_executor: Kubernetes\nk8s_executor_config:\n  image_tag: x\n")
+    assert load_server_settings(tmp_path).task_executor == "kubernetes"
+    _write_server(tmp_path, "task_executor: celery\ncelery_broker_url: redis://127.0.0.1:6379/0\n")
+    assert load_server_settings(tmp_path).celery_broker_url == "redis://127.0.0.1:6379/0"
+    _write_server(tmp_path, "task_executor: slurm\n")
+    with pytest.raises(ConfigError, match="unknown task executor 'slurm'"):
         load_server_settings(tmp_path)
 
 

@@ -1,8 +1,9 @@
 """Task executors: how the AIFlow server gets task tries run (plug-in package).
 
-`task_executor` in aiflow_server.yaml selects the backend: ``local``, or
-``package.module:Class`` naming a TaskExecutor subclass (built with the same keyword
-arguments as the local one).
+`task_executor` in aiflow_server.yaml selects the backend: ``local``, ``celery``,
+``kubernetes``, or ``package.module:Class`` naming a TaskExecutor subclass (built with
+the keyword arguments ``home``, ``log_dir`` and ``parallelism``). The built-in remote
+backends are imported only when selected and also get ``settings`` (the server's).
 """
 
 from __future__ import annotations
@@ -24,17 +25,25 @@ __all__ = [
 ]
 
 _BUILTIN = {"local": LocalTaskExecutor}
+# Imported only when chosen: their client libraries are optional extras.
+_REMOTE = {
+    "celery": "ai_flow.executor._celery:CeleryTaskExecutor",
+    "kubernetes": "ai_flow.executor._kubernetes:KubernetesTaskExecutor",
+}
 
 
 class ExecutorError(Exception):
     """The configured executor cannot be created; str() is one line for the user."""
 
 
-def create_task_executor(kind: str, **kwargs: Any) -> TaskExecutor:
-    """``local``, or ``package.module:ClassName`` of a TaskExecutor subclass."""
-    builtin = _BUILTIN.get(kind.strip().lower())
+def create_task_executor(kind: str, settings: Any = None, **kwargs: Any) -> TaskExecutor:
+    """``local``, ``celery``, ``kubernetes``, or ``package.module:ClassName``."""
+    name = kind.strip().lower()
+    builtin = _BUILTIN.get(name)
     if builtin is not None:
         return builtin(**kwargs)
+    if name in _REMOTE:
+        kind, kwargs = _REMOTE[name], {**kwargs, "settings": settings}
     module_name, _, class_name = kind.partition(":")
     if not class_name:
         raise ExecutorError(

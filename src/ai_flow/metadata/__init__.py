@@ -8,6 +8,7 @@ writes in `write_session(factory)`. Times are epoch milliseconds (UTC); convert 
 from ai_flow.metadata import (
     commands,
     executions,
+    lease,
     namespaces,
     offsets,
     rule_state,
@@ -84,6 +85,7 @@ __all__ = [
     "make_engine",
     "ms_to_datetime",
     "namespaces",
+    "lease",
     "offsets",
     "read_session",
     "reset",

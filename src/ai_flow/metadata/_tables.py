@@ -241,6 +241,12 @@ class SchedulerOffsetRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     offset: Mapped[int] = mapped_column(BigInteger, nullable=False)
     keys_version: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0")
+    # The scheduling lease (metadata/lease.py): who schedules, its epoch (the fencing
+    # token every scheduling transaction checks on this locked row) and until when, in
+    # the database's clock (ms).
+    lease_owner: Mapped[str | None] = mapped_column(String(255))
+    lease_epoch: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0")
+    lease_expires: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0")
 
 
 class TaskCommandRow(Base):

@@ -60,8 +60,16 @@ def server_address() -> str:
     return load_client_settings().server_address
 
 
-def stub() -> pb_grpc.AIFlowServiceStub:
-    address = server_address()
+_preferred: dict[str, int] = {}  # server_address -> index of the last one that answered
+
+
+def addresses() -> list[str]:
+    """`host1:50051,host2:50051` (several HA servers) or one address."""
+    return [a.strip() for a in server_address().split(",") if a.strip()]
+
+
+def stub(address: str | None = None) -> pb_grpc.AIFlowServiceStub:
+    address = address or addresses()[0]
     with _lock:
         if address not in _stubs:
             _stubs[address] = pb_grpc.AIFlowServiceStub(grpc.insecure_channel(address))
@@ -77,15 +85,32 @@ def _forget(address: str) -> None:
 
 
 def call(fn: Callable[[pb_grpc.AIFlowServiceStub], T]) -> T:
-    """Run one RPC, turning gRPC status codes into AIFlowClientError subclasses."""
-    try:
-        return fn(stub())
-    except grpc.RpcError as err:
-        code = err.code()
-        if code == grpc.StatusCode.UNAVAILABLE:
-            _forget(server_address())
-        if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
-            raise ServerUnavailableError(
-                f"AIFlow server {server_address()} is unreachable: {err.details()}"
-            ) from None
-        raise _CODES.get(code, AIFlowClientError)(err.details()) from None
+    """Run one RPC, turning gRPC status codes into AIFlowClientError subclasses. With
+    several servers, an unreachable one is skipped for the next (every server serves
+    the whole API)."""
+    configured = server_address()
+    targets = addresses()
+    if not targets:
+        raise ServerUnavailableError("no AIFlow server address is configured")
+    first = _preferred.get(configured, 0) % len(targets)
+    last_error = ""
+    for i in range(len(targets)):
+        address = targets[(first + i) % len(targets)]
+        try:
+            result = fn(stub(address))
+        except grpc.RpcError as err:
+            code = err.code()
+            if code == grpc.StatusCode.UNAVAILABLE:
+                _forget(address)
+                last_error = f"{address}: {err.details()}"
+                continue  # not reached: nothing happened there, the next one may answer
+            if code == grpc.StatusCode.DEADLINE_EXCEEDED:
+                raise ServerUnavailableError(
+                    f"AIFlow server {address} is unreachable: {err.details()}"
+                ) from None
+            raise _CODES.get(code, AIFlowClientError)(err.details()) from None
+        _preferred[configured] = (first + i) % len(targets)
+        return result
+    where = targets[0] if len(targets) == 1 else ", ".join(targets)
+    detail = last_error.split(": ", 1)[-1] if len(targets) == 1 else last_error
+    raise ServerUnavailableError(f"AIFlow server {where} is unreachable: {detail}")

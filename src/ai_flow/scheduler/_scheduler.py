@@ -27,6 +27,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, sessionmaker
 
 from ai_flow.metadata import offsets, read_session, scheduler_errors, write_session
+from ai_flow.metadata.lease import LeaseLostError
 from ai_flow.scheduler._lookup import Speculation, SpeculationMiss
 from ai_flow.scheduler._processor import EventProcessor, execution_id_of
 from ai_flow.scheduler._snapshots import SnapshotStore
@@ -74,8 +75,12 @@ class Scheduler:
         notification_uri: str,
         lock: threading.Lock,
         on_committed: Callable[[], None],
+        fence: Callable[[Session], None] | None = None,
     ) -> None:
         self._factory = factory
+        # Checks, on the locked offset row, that this server still holds the scheduling
+        # lease (HA): a deposed server never commits a decision.
+        self._fence = fence or (lambda _session: None)
         self._processor = processor
         self._speculator = speculator
         self._lock = lock
@@ -102,6 +107,9 @@ class Scheduler:
         while not self._stopped.is_set():
             try:
                 self._step()
+            except LeaseLostError:
+                log.warning("scheduling lease lost: this server stops scheduling")
+                self._stopped.set()
             except _TRANSIENT:
                 log.exception("the metadata database failed; retrying")
                 self._pause(1)
@@ -124,6 +132,7 @@ class Scheduler:
             return
         with self._lock, write_session(self._factory) as session:
             stored, version = offsets.lock_offset(session)
+            self._fence(session)
             if version != self._stream.interest.version:
                 self._reopen = True
                 return
@@ -147,6 +156,8 @@ class Scheduler:
             except _KeysChanged:
                 self._reopen = True  # the rest comes again through the new filter
                 return
+            except LeaseLostError:
+                raise
             except _TRANSIENT:
                 log.exception("the metadata database failed; retrying")
                 self._pause(failures)
@@ -170,7 +181,7 @@ class Scheduler:
             try:
                 self._round([event])
                 return False
-            except (*_TRANSIENT, _KeysChanged):
+            except (*_TRANSIENT, _KeysChanged, LeaseLostError):
                 raise
             except Exception as exc:  # noqa: BLE001 - the event itself is the suspect
                 error = exc
@@ -185,6 +196,7 @@ class Scheduler:
         summary = error_summary(error)
         with self._lock, write_session(self._factory) as session:
             stored, version = offsets.lock_offset(session)
+            self._fence(session)
             if version != self._stream.interest.version:
                 raise _KeysChanged
             if event.offset > stored:
@@ -240,6 +252,7 @@ class Scheduler:
             lookup = spec() if callable(spec) else spec
             with write_session(self._factory) as session:
                 stored, version = offsets.lock_offset(session)
+                self._fence(session)
                 if version != self._stream.interest.version:
                     raise _KeysChanged
                 todo = [e for e in events if e.offset is not None and e.offset > stored]

@@ -44,6 +44,7 @@ from ai_flow.metadata import (
     workflows,
     write_session,
 )
+from ai_flow.metadata.lease import LeaseLostError
 from ai_flow.model.execution_type import ExecutionType
 from ai_flow.model.status import WorkflowStatus
 from ai_flow.scheduler._actions import start_task, start_workflow_execution
@@ -69,8 +70,10 @@ class TimerLoop:
         log_dir: Path,
         max_sleep: float = 1.0,
         purge_interval: float = 3600.0,
+        fence: Callable[[Session], None] | None = None,
     ) -> None:
         self._factory = factory
+        self._fence = fence or (lambda _session: None)  # HA: only the lease holder fires
         self._lock = lock
         self._snapshots = snapshots
         self._on_committed = on_committed
@@ -104,6 +107,9 @@ class TimerLoop:
                 if time.monotonic() >= next_purge:
                     self.purge_history()
                     next_purge = time.monotonic() + self.purge_interval
+            except LeaseLostError:
+                log.warning("scheduling lease lost: this server stops firing timers")
+                self._stopped.set()
             except Exception:  # noqa: BLE001 - the loop must survive a DB blip
                 log.exception("timer pass failed")
             self._wake.wait(self._sleep_seconds())
@@ -145,13 +151,16 @@ class TimerLoop:
     def _fire(self, fire: Callable[[Session, int, int], bool], timer_id: int, now: int) -> bool:
         try:
             with self._lock, write_session(self._factory) as session:
+                self._fence(session)
                 return fire(session, timer_id, now)
+        except LeaseLostError:
+            raise
         except Exception:  # noqa: BLE001 - one bad timer must not block the others
             log.exception("firing timer %s failed", timer_id)
             return False
 
     def _fire_schedule(self, session: Session, schedule_id: int, now: int) -> bool:
-        row = session.get(WorkflowScheduleRow, schedule_id)
+        row = session.get(WorkflowScheduleRow, schedule_id, with_for_update=True)
         # Re-checked under the lock: paused, deleted or fired since it was listed.
         if row is None or row.is_paused or row.next_fire_time is None:
             return False
@@ -183,7 +192,7 @@ class TimerLoop:
         return True
 
     def _fire_task(self, session: Session, timer_id: int, now: int) -> bool:
-        row = session.get(TaskScheduleRow, timer_id)
+        row = session.get(TaskScheduleRow, timer_id, with_for_update=True)
         if row is None or row.next_fire_time > now:
             return False
         execution = executions.get_execution(session, row.workflow_execution_id)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from enum import Enum
 
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ai_flow.executor import TaskExecutor
 from ai_flow.metadata import commands, read_session, write_session
 from ai_flow.metadata import task_executions as tasks
+from ai_flow.metadata.lease import LeaseLostError
 from ai_flow.model.action import TaskAction
 from ai_flow.model.status import TASK_LAUNCHABLE, TaskStatus
 from ai_flow.server._tasks import SpecFactory, StatusSink, task_context_of
@@ -45,8 +47,12 @@ class CommandRunner:
         watcher: Watcher,
         stoppers: ThreadPoolExecutor,
         check_interval: float = 1.0,
+        fence: Callable[[Session], None] | None = None,
     ) -> None:
         self._factory = factory
+        # HA: a deposed server's relay never marks a command done (launching is
+        # idempotent, so a launch it made just before is harmless).
+        self._fence = fence or (lambda _session: None)
         self._executor = executor
         self._specs = specs
         self._sink = sink
@@ -85,6 +91,9 @@ class CommandRunner:
                     if self.watcher.watch():
                         self._wake.set()  # commands are pending: do not forget them
                     last_watch = now
+            except LeaseLostError:
+                log.warning("scheduling lease lost: this server stops relaying commands")
+                self._stopped.set()
             except Exception:  # noqa: BLE001 - the loop must survive a DB blip
                 log.exception("executor pass failed")
 
@@ -124,6 +133,7 @@ class CommandRunner:
                 return _Start.FULL
             handle = self._executor.submit(spec)
             with write_session(self._factory) as session:
+                self._fence(session)
                 tasks.set_handle(session, te_id, handle, spec.try_number)
                 commands.mark_done(session, command_id)
             return _Start.DONE
@@ -146,6 +156,7 @@ class CommandRunner:
         ):
             return  # the notification server is down: try again on the next pass
         with write_session(self._factory) as session:
+            self._fence(session)
             commands.mark_done(session, command_id)
 
     def _cancel(self, handle: str, grace: float) -> None:

@@ -21,6 +21,7 @@ from ai_flow.proto import aiflow_pb2_grpc as pb_grpc
 from ai_flow.scheduler import EventProcessor, Scheduler, SnapshotStore, Speculator, TimerLoop
 from ai_flow.server._command_runner import CommandRunner
 from ai_flow.server._internal_service import InternalServicer
+from ai_flow.server._leadership import Leadership
 from ai_flow.server._reaper import JobReaper
 from ai_flow.server._service import AIFlowServicer
 from ai_flow.server._tasks import SpecFactory, StatusSink
@@ -75,6 +76,7 @@ class AIFlowServer:
         try:
             self.executor = executor or create_task_executor(
                 s.task_executor,
+                settings=s,
                 home=self.home,
                 log_dir=log_dir,
                 parallelism=s.local_executor_parallelism,
@@ -92,6 +94,21 @@ class AIFlowServer:
             heartbeat_interval=s.task_heartbeat_interval,
             stop_timeout=s.task_stop_timeout,
         )
+        # Several servers may serve one PostgreSQL/MySQL database; the lease holder
+        # schedules. SQLite serves one server.
+        self.leadership = Leadership(self.factory, s.ha_lease_seconds, self._elected, self._deposed)
+        self._duties_lock = threading.Lock()
+        self._duties_running = False
+        self._make_duties()
+        self.app.on_commands = self._commands_queued
+        self.app.on_schedules_changed = lambda: self.timers.wake()
+        self._servers: list[grpc.Server] = []
+        self.port: int | None = None
+        self.internal_port: int | None = None
+
+    def _make_duties(self) -> None:
+        """What only the lease holder runs; built anew for every term."""
+        s = self.settings
         self.scheduler = Scheduler(
             self.factory,
             EventProcessor(self.snapshots),
@@ -100,6 +117,7 @@ class AIFlowServer:
             s.notification_server_uri,
             self.app.lock,
             on_committed=self._commands_queued,
+            fence=self.leadership.fence,
         )
         self.watcher = Watcher(
             self.factory,
@@ -114,7 +132,13 @@ class AIFlowServer:
             heartbeat_check_interval=s.task_executor_heartbeat_check_interval,
         )
         self.runner = CommandRunner(
-            self.factory, self.executor, self.specs, self.sink, self.watcher, self.stoppers
+            self.factory,
+            self.executor,
+            self.specs,
+            self.sink,
+            self.watcher,
+            self.stoppers,
+            fence=self.leadership.fence,
         )
         # Schedules, periodic tasks and retention; shares the scheduling lock.
         self.timers = TimerLoop(
@@ -124,15 +148,39 @@ class AIFlowServer:
             on_committed=self._commands_queued,
             retention=s.history_retention_delta,
             aiflow_home=self.home,
-            log_dir=log_dir,
+            log_dir=Path(s.log_dir),
+            fence=self.leadership.fence,
         )
         # Cancels engine jobs whose try ended without saying the job ended too.
         self.reaper = JobReaper(self.app)
-        self.app.on_commands = self._commands_queued
-        self.app.on_schedules_changed = self.timers.wake
-        self._servers: list[grpc.Server] = []
-        self.port: int | None = None
-        self.internal_port: int | None = None
+
+    def _start_duties(self) -> None:
+        with self._duties_lock:
+            if self._duties_running:
+                return
+            self.runner.start()
+            self.scheduler.start()
+            self.timers.start()
+            self.reaper.start()
+            self._duties_running = True
+
+    def _stop_duties(self, rebuild: bool = True) -> None:
+        with self._duties_lock:
+            if not self._duties_running:
+                return
+            self._duties_running = False
+            self.timers.stop()
+            self.reaper.stop()
+            self.scheduler.stop()
+            self.runner.stop()
+            if rebuild:
+                self._make_duties()  # ready for the next term
+
+    def _elected(self, epoch: int) -> None:
+        self._start_duties()
+
+    def _deposed(self) -> None:
+        self._stop_duties()
 
     def _commands_queued(self) -> None:
         self.runner.wake()
@@ -174,8 +222,31 @@ class AIFlowServer:
         self._servers.append(server)
         return server, bound
 
+    def _take_lease(self) -> bool:
+        """True if this server schedules now. SQLite serves one server: a second one on
+        the same file is refused (after giving a crashed predecessor's lease time to
+        lapse)."""
+        if self.leadership.try_acquire() is not None:
+            return True
+        if self.engine.dialect.name != "sqlite":
+            log.info("standing by: another AIFlow server schedules")
+            return False
+        deadline = time.monotonic() + self.leadership.ttl_ms / 1000 + 1
+        while time.monotonic() < deadline:
+            time.sleep(0.25)
+            if self.leadership.try_acquire() is not None:
+                return True
+        owner = self.leadership.holder().owner or "?"
+        host, _, rest = owner.partition(":")
+        raise ServerStartError(
+            f"another AIFlow server (pid {rest.partition(':')[0]} on {host}) uses this SQLite "
+            "database; SQLite serves one server: stop it, or use PostgreSQL or MySQL for "
+            "several"
+        )
+
     def start(self) -> int:
         self._wait_for_notification_server()
+        leader = self._take_lease()
         s = self.settings
         api, self.port = self._serve(
             s.rpc_port,
@@ -191,15 +262,16 @@ class AIFlowServer:
         )
         # Task runtimes on this host reach a wildcard address through loopback.
         host = "127.0.0.1" if s.host in _WILDCARDS else s.host
-        self.specs.server_address = f"{host}:{self.internal_port}"
+        self.specs.server_address = (
+            s.internal_rpc_advertised_address or f"{host}:{self.internal_port}"
+        )
         adopted = self.executor.adopt()
         if adopted:
             log.info("adopted %d running task(s)", len(adopted))
         internal.start()  # runtimes of adopted tasks heartbeat here
-        self.runner.start()
-        self.scheduler.start()
-        self.timers.start()
-        self.reaper.start()
+        if leader:
+            self._start_duties()
+        self.leadership.start()
         api.start()
         log.info(STARTED_MESSAGE)
         return self.port
@@ -207,10 +279,8 @@ class AIFlowServer:
     def stop(self, grace: float = 5.0) -> None:
         for server in self._servers:
             server.stop(grace).wait()
-        self.timers.stop()
-        self.reaper.stop()
-        self.scheduler.stop()
-        self.runner.stop()
+        self._stop_duties(rebuild=False)
+        self.leadership.stop()  # releases the lease: a standby takes over at once
         self.stoppers.shutdown(wait=False)
         self.executor.close()
         self.evaluators.close()

@@ -1,7 +1,7 @@
 """Run one server in this process until SIGTERM; the crash tests start it as a child.
 
 python server_process.py notification <db_uri> <port>
-python server_process.py aiflow <metadata_uri> <port> <notification_uri> <aiflow_home>
+python server_process.py aiflow <metadata_uri> <port> <notification_uri> <aiflow_home> [internal_port]
 """
 
 from __future__ import annotations
@@ -27,9 +27,11 @@ def main(argv: list[str]) -> None:
         from ai_flow.settings import AIFlowServerSettings
 
         metadata_uri, port, notification_uri, home = argv[1], int(argv[2]), argv[3], argv[4]
+        internal = int(argv[5]) if len(argv) > 5 else 50000
         settings = AIFlowServerSettings(
             host="127.0.0.1",
             rpc_port=port,
+            internal_rpc_port=internal,
             metadata_backend_uri=metadata_uri,
             notification_server_uri=notification_uri,
             task_heartbeat_interval=1,
