@@ -27,8 +27,8 @@ deployed_model_dir = os.path.join(working_dir, 'deployed_models')
 
 def _prepare_working_dir():
     for path in [trained_model_dir, validated_model_dir, deployed_model_dir]:
-        if not os.path.isdir(path):
-            os.makedirs(path)
+        # The docs check, then create: two tasks starting together race (FileExistsError).
+        os.makedirs(path, exist_ok=True)
 
 
 def _get_latest_model(model_dir) -> str:

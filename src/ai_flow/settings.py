@@ -131,7 +131,8 @@ class AIFlowServerSettings(BaseModel):
     task_stop_timeout: float = Field(10.0, gt=0)
     condition_timeout: float = Field(5.0, gt=0)
     evaluator_pool_size: int = Field(8, gt=0)
-    # task_executor: kubernetes (see ai_flow/executor/_kubernetes.py for the keys).
+    # task_executor: kubernetes; its keys, validated when the executor is built:
+    # ai_flow/executor/_k8s_config.py (unknown keys are an error).
     k8s_executor_config: dict[str, Any] | None = None
     # task_executor: celery: the broker, and Celery options (`task_default_queue`, ...).
     celery_broker_url: str | None = None

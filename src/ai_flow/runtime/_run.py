@@ -161,6 +161,8 @@ class _TaskRun:
         self.error: str | None = None
         self._stop_reason: StopReason | None = None
         self._wake_write: int | None = None
+        self.operator_stopped = threading.Event()
+        self._stop_deadline = time.monotonic() + spec.stop_timeout
 
     def run(self) -> int:
         log.info("task %s, pid %s", self.spec.label, os.getpid())
@@ -171,6 +173,10 @@ class _TaskRun:
         threading.Thread(target=self._heartbeat, name="aiflow-heartbeat", daemon=True).start()
         try:
             status = self._execute()
+            if self.stop_requested.is_set():
+                # The job may end before the operator's stop returns (a Flink job is
+                # FINISHED before its savepoint is recorded): let the stop finish.
+                self.operator_stopped.wait(max(0.0, self._stop_deadline - time.monotonic()))
         finally:
             self.main_done.set()
         final = self.reporter.finish(status, self.error)
@@ -282,8 +288,8 @@ class _TaskRun:
     def _stopper(self, read_fd: int) -> None:
         while os.read(read_fd, 1) != bytes([signal.SIGTERM]):
             pass
+        deadline = self._stop_deadline = time.monotonic() + self.spec.stop_timeout
         self.stop_requested.set()
-        deadline = time.monotonic() + self.spec.stop_timeout
         reason = self._stop_reason
         if reason is None:  # a signal says nothing of why: ask the server
             answer = self.channel.heartbeat(self.spec, self.token, timeout=2.0)
@@ -291,7 +297,9 @@ class _TaskRun:
         self.context.stop_reason = reason
         log.info("stop requested (%s), stopping the task", reason or "reason unknown")
         operator = self.operator
-        if operator is not None:
+        if operator is None:
+            self.operator_stopped.set()
+        else:
             stopper = threading.Thread(target=self._stop_operator, args=(operator,), daemon=True)
             stopper.start()
             stopper.join(max(0.0, deadline - time.monotonic()))
@@ -308,6 +316,8 @@ class _TaskRun:
             operator.stop(self.context)
         except Exception:  # noqa: BLE001 - a failing stop still ends in STOPPED
             log.exception("operator.stop failed")
+        finally:
+            self.operator_stopped.set()
 
 
 def _reason(text: str) -> StopReason | None:

@@ -34,6 +34,8 @@ class TaskSpec:
     heartbeat_interval: float = 10.0
     #: Seconds the runtime gives ``operator.stop`` (and the task) after a stop request.
     stop_timeout: float = 10.0
+    #: The operator's ``queue`` option: where a queueing executor (Celery) sends the try.
+    queue: str | None = None
 
     @property
     def key(self) -> tuple[int, int]:

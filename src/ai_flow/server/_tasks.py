@@ -34,6 +34,15 @@ def task_context_of(
     )
 
 
+def task_queue(snapshot: WorkflowSnapshotRow, task_name: str) -> str | None:
+    """The operator's ``queue`` keyword (kept in its config), for queueing executors."""
+    for task in (snapshot.description or {}).get("tasks") or []:
+        if task.get("name") == task_name:
+            queue = (task.get("config") or {}).get("queue")
+            return str(queue) if queue else None
+    return None
+
+
 class SpecFactory:
     """TaskSpecs for the executor: everything a runtime on any host needs."""
 
@@ -87,6 +96,7 @@ class SpecFactory:
             blob_manager_config=dict(self.blob_manager_config),
             heartbeat_interval=self.heartbeat_interval,
             stop_timeout=self.stop_timeout(snapshot, te.task_name),
+            queue=task_queue(snapshot, te.task_name),
         )
 
 

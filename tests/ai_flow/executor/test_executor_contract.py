@@ -3,7 +3,10 @@ the plug-in point: ai_flow/executor/_interface.py).
 
 Each backend comes with a driver that plays what the backend cannot observe by itself:
 how a try ends on its own. The local executor runs the real task runtime (claims through
-the real internal RPC); the in-memory executor runs nothing and is ended by the test.
+the real internal RPC); the in-memory executor runs nothing and is ended by the test;
+the Celery executor publishes to a real Redis, where a real `aiflow worker` takes the
+tries (it learns that a try ended from the metadata database, so its driver also plays
+the scheduler that stores the try's final status).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from taskenv import TaskEnv, statuses, wait_until
@@ -35,6 +39,7 @@ class Backend:
     spec: Callable[[str], TaskSpec]
     release: Callable[[TaskExecutor, str, TaskSpec], None]
     runs: Callable[[TaskSpec], int]  # how many times the try's command really ran
+    bounded: bool = True  # capacity() counts live tries (else None: no limit)
 
 
 def _local(task_env: TaskEnv) -> Backend:
@@ -91,12 +96,50 @@ def _memory(tmp_path: Path) -> Backend:
     return Backend(make, spec, release, runs)
 
 
-@pytest.fixture(params=["local", "memory"])
+def _celery(task_env: TaskEnv, workers: Any) -> Backend:
+    from ai_flow.executor._celery import CeleryTaskExecutor
+    from ai_flow.metadata import task_executions
+    from ai_flow.settings import AIFlowServerSettings
+
+    task_env.upload(WORKFLOW)
+    worker = workers.start()
+    settings = AIFlowServerSettings(
+        metadata_backend_uri=f"sqlite:///{task_env.home}/aiflow.db",
+        task_heartbeat_interval=1,
+        **workers.broker.server_settings(),
+    )
+
+    def release(_executor: TaskExecutor, _handle: str, spec: TaskSpec) -> None:
+        working = worker.home / "working_dir" / spec.workflow_name / str(spec.workflow_execution_id)
+        working.mkdir(parents=True, exist_ok=True)  # the try may still wait in the queue
+        (working / "release").touch()
+        wait_until(lambda: statuses(task_env.ns.client, spec)[-1:] == ["SUCCESS"])
+        with task_env.app.write() as s:  # what the scheduler does with that event
+            task_executions.update_task_status(s, spec.task_execution_id, "SUCCESS")
+
+    return Backend(
+        make=lambda **_kw: CeleryTaskExecutor(settings=settings),
+        spec=lambda task: task_env.try_of("contract", task),
+        release=release,
+        runs=lambda spec: statuses(task_env.ns.client, spec).count("RUNNING"),
+        bounded=False,
+    )
+
+
+@pytest.fixture(params=["local", "memory", "celery"])
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
     if request.param == "local":
         task_env = request.getfixturevalue("task_env")
         yield _local(task_env)
         task_env.kill_leftovers()
+    elif request.param == "celery":
+        from celery_workers import Broker, Workers, need_service
+
+        workers = Workers(tmp_path / "workers", Broker("redis", need_service("redis")))
+        try:
+            yield _celery(request.getfixturevalue("task_env"), workers)
+        finally:
+            workers.close()
     else:
         yield _memory(tmp_path)
 
@@ -157,6 +200,10 @@ def test_a_restarted_executor_adopts_what_still_runs(backend: Backend) -> None:
 
 def test_capacity_counts_live_tries(backend: Backend) -> None:
     executor = backend.make(parallelism=1)
+    if not backend.bounded:  # e.g. Celery: the workers' concurrency bounds what runs
+        assert executor.capacity() is None
+        executor.close()
+        return
     assert executor.capacity() == 1
     spec = backend.spec("held")
     handle = executor.submit(spec)

@@ -1,7 +1,7 @@
 """Run one server in this process until SIGTERM; the crash tests start it as a child.
 
 python server_process.py notification <db_uri> <port>
-python server_process.py aiflow <metadata_uri> <port> <notification_uri> <aiflow_home> [internal_port]
+python server_process.py aiflow <metadata_uri> <port> <notification_uri> <aiflow_home> [internal]
 """
 
 from __future__ import annotations
