@@ -19,6 +19,12 @@ class HeartbeatBook:
         self._beats: dict[tuple[int, int], float] = {}
         self._stop_reasons: dict[tuple[int, int], StopReason] = {}
 
+    def restart_clock(self) -> None:
+        """Count timeouts from now: a server that just took over scheduling has heard
+        no heartbeats of the tries its predecessor ran."""
+        with self._lock:
+            self.started = now()
+
     def beat(self, key: tuple[int, int]) -> None:
         with self._lock:
             self._beats[key] = now()

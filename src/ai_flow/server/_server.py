@@ -177,6 +177,7 @@ class AIFlowServer:
                 self._make_duties()  # ready for the next term
 
     def _elected(self, epoch: int) -> None:
+        self.app.heartbeats.restart_clock()
         self._start_duties()
 
     def _deposed(self) -> None:
