@@ -72,6 +72,15 @@ CLUSTER_START_TIMEOUT = 120.0
 BUILD_TIMEOUT = 1800.0
 
 
+def use_engine_env(monkeypatch: pytest.MonkeyPatch, env: Mapping[str, str]) -> None:
+    """Give the servers' task processes an engine environment, keeping this
+    interpreter's import path (the runtime runs with the test's sys.executable)."""
+    for key, value in env.items():
+        if key in ("PYTHONPATH", "PYTHONHOME") or os.environ.get(key) == value:
+            continue
+        monkeypatch.setenv(key, value)
+
+
 # --------------------------------------------------------------------------- locating
 
 

@@ -66,13 +66,19 @@ class Leadership:
 
     def try_acquire(self) -> int | None:
         """One attempt; on success the caller is elected (on_elected is not called)."""
-        with write_session(self._factory) as session:
-            epoch = lease.acquire_or_renew(session, self.owner, self.ttl_ms)
-            if epoch is None and _dead_local(lease.holder(session).owner):
-                stale = lease.holder(session).owner
-                epoch = lease.take_over(session, stale, self.owner, self.ttl_ms)
+        epoch = self._acquire()
         if epoch is not None:
             self.epoch, self._renewed_at = epoch, time.monotonic()
+        return epoch
+
+    def _acquire(self) -> int | None:
+        """Take or renew the lease, or take it over from a dead owner on this host."""
+        with write_session(self._factory) as session:
+            epoch = lease.acquire_or_renew(session, self.owner, self.ttl_ms)
+            if epoch is None:
+                stale = lease.holder(session).owner
+                if _dead_local(stale):
+                    epoch = lease.take_over(session, stale, self.owner, self.ttl_ms)
         return epoch
 
     def holder(self) -> LeaseHolder:
@@ -118,12 +124,7 @@ class Leadership:
                 self._depose("another server holds the lease")
 
     def _renew(self) -> int | None:
-        with write_session(self._factory) as session:
-            epoch = lease.acquire_or_renew(session, self.owner, self.ttl_ms)
-            if epoch is None:
-                stale = lease.holder(session).owner
-                if _dead_local(stale):
-                    epoch = lease.take_over(session, stale, self.owner, self.ttl_ms)
+        epoch = self._acquire()
         if epoch is not None:
             if self.epoch is not None and epoch != self.epoch:
                 self._depose("the lease passed through another server")

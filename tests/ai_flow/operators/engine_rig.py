@@ -7,28 +7,17 @@ import json
 import os
 import signal
 import sys
-from collections.abc import Mapping
 from pathlib import Path
-
-import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from aiflow_servers import Servers, wait_until  # noqa: E402
+from engines import use_engine_env  # noqa: E402, F401 - re-exported for the tests
 
 from ai_flow import ops  # noqa: E402
 
 #: Engines start JVMs: generous, but every wait polls and returns as soon as it can.
 ENGINE_TIMEOUT = 240.0
-
-
-def use_engine_env(monkeypatch: pytest.MonkeyPatch, env: Mapping[str, str]) -> None:
-    """Give the task processes the engine environment (but keep our own interpreter's
-    import path: the runtime is started with the test's sys.executable)."""
-    for key, value in env.items():
-        if key in ("PYTHONPATH", "PYTHONHOME") or os.environ.get(key) == value:
-            continue
-        monkeypatch.setenv(key, value)
 
 
 def task(servers: Servers, execution_id: int, name: str, seq: int = 1) -> ops.TaskExecutionMeta:

@@ -13,7 +13,7 @@ import time
 import psutil
 import pytest
 from af_e2e_helpers import ROOT, Stack
-from engines import FLINK_TERMINAL, FlinkSessionCluster
+from engines import FLINK_TERMINAL, FlinkSessionCluster, use_engine_env
 
 pytestmark = pytest.mark.engine
 
@@ -41,9 +41,7 @@ def test_a_batch_result_restarts_the_streaming_job_from_its_savepoint(
     flink_cluster: FlinkSessionCluster,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    for key, value in flink_cluster.env.items():
-        if key not in ("PYTHONPATH", "PYTHONHOME") and os.environ.get(key) != value:
-            monkeypatch.setenv(key, value)
+    use_engine_env(monkeypatch, flink_cluster.env)
     monkeypatch.setenv("FLINK_REST_ADDRESS", flink_cluster.rest_address)
     monkeypatch.setenv("SPARK_MASTER", "local[1]")
     stack.configure()
@@ -101,9 +99,7 @@ def test_a_sigkilled_server_leaves_no_orphaned_job(
 ) -> None:
     """The task and its job live on while the server is down; back, the server adopts
     the task, and stopping it stops the job: nothing is left on the cluster."""
-    for key, value in flink_cluster.env.items():
-        if key not in ("PYTHONPATH", "PYTHONHOME") and os.environ.get(key) != value:
-            monkeypatch.setenv(key, value)
+    use_engine_env(monkeypatch, flink_cluster.env)
     stack.configure()
     stack.start()
     workflow = stack.tmp / "serve_only.py"
