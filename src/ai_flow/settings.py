@@ -52,6 +52,8 @@ task_executor_heartbeat_check_interval: 10
 task_heartbeat_timeout: 60
 # the interval in seconds that the task executions send heartbeats
 task_heartbeat_interval: 10
+# seconds a launched try may wait for its process to start (e.g. queued for a Celery worker)
+task_queued_timeout: 600
 # num of workers of local task executor
 local_executor_parallelism: 10
 # seconds a task may take to stop before it is killed (operators may set stop_timeout)
@@ -127,6 +129,8 @@ class AIFlowServerSettings(BaseModel):
     task_executor_heartbeat_check_interval: int = Field(10, gt=0)
     task_heartbeat_interval: int = Field(10, gt=0)
     task_heartbeat_timeout: int = Field(60, gt=0)
+    # As Airflow's [scheduler] task_queued_timeout: launch -> claim, then heartbeats count.
+    task_queued_timeout: float = Field(600.0, gt=0)
     local_executor_parallelism: int = Field(10, gt=0)
     task_stop_timeout: float = Field(10.0, gt=0)
     condition_timeout: float = Field(5.0, gt=0)

@@ -94,12 +94,16 @@ def record_external_job(
 
 
 def heartbeat(app: App, task_execution_id: int, try_number: int, token: str) -> Answer:
-    """Record the beat; the answer tells the runtime to stop when it must end."""
+    """Record the beat (in memory, and on the row at a bounded rate so that whichever
+    server schedules hears of it); the answer tells the runtime to stop when it must."""
     key = (task_execution_id, try_number)
     app.heartbeats.beat(key)
     pending = app.heartbeats.stop_reason(key)
     if pending is not None:
         return Answer(False, pending.value)
+    if app.heartbeats.persist_due(key):
+        with app.write() as s:
+            tasks.record_heartbeat(s, task_execution_id, try_number, token)
     with app.read() as s:
         try:
             row = tasks.get_task_execution(s, task_execution_id)

@@ -287,3 +287,17 @@ class SchedulerErrorRow(Base):
     create_time: Mapped[int] = mapped_column(BigInteger, nullable=False)
 
     __table_args__ = (UniqueConstraint("event_offset", name="uq_af_scheduler_error_offset"),)
+
+
+class ServerRow(Base):
+    """One row per running AIFlow server (metadata/servers.py): where task runtimes and
+    clients reach it. `seen` is refreshed by the server in the database's clock (ms); a
+    row not seen for a few lease periods belongs to a server that is gone."""
+
+    __tablename__ = "af_server"
+
+    owner: Mapped[str] = mapped_column(String(255), primary_key=True)
+    internal_address: Mapped[str] = mapped_column(String(255), nullable=False)
+    rpc_address: Mapped[str] = mapped_column(String(255), nullable=False)
+    started: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    seen: Mapped[int] = mapped_column(BigInteger, nullable=False)

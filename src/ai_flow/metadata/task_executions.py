@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -312,3 +312,17 @@ def list_orphaned_jobs(session: Session, limit: int = 100) -> list[TaskExecution
         .limit(limit)
     )
     return list(session.scalars(stmt))
+
+
+def record_heartbeat(session: Session, task_execution_id: int, try_number: int, token: str) -> bool:
+    """Store a beat of the claimed try on its row; False if it is not the claimed try."""
+    result = session.execute(
+        update(TaskExecutionRow)
+        .where(
+            TaskExecutionRow.id == task_execution_id,
+            TaskExecutionRow.try_number == try_number,
+            TaskExecutionRow.claim_token == token,
+        )
+        .values(last_heartbeat=now_ms())
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -1,7 +1,9 @@
 """The task runtime's line to the AIFlow server: the internal RPC (claims, heartbeats).
 
 The server may be down or restarting while a task runs; calls retry and the task keeps
-running meanwhile (heartbeats that do not get through are simply tried again).
+running meanwhile (heartbeats that do not get through are simply tried again). The spec
+names the launching server first and then the others serving the same database; a call
+that cannot reach one server moves on to the next, and stays where it got through.
 """
 
 from __future__ import annotations
@@ -45,10 +47,33 @@ class ClaimAnswer:
 
 
 class ServerChannel:
-    def __init__(self, address: str) -> None:
-        self.address = address
-        self._channel = grpc.insecure_channel(address, options=_OPTIONS)
-        self._stub = pb_grpc.AIFlowInternalServiceStub(self._channel)
+    """`addresses`: ``host:port[,host:port...]``."""
+
+    def __init__(self, addresses: str) -> None:
+        self.addresses = [a.strip() for a in addresses.split(",") if a.strip()]
+        if not self.addresses:
+            raise ValueError("no AIFlow server address")
+        self._channels: dict[str, grpc.Channel] = {}
+        self._current = 0
+
+    @property
+    def address(self) -> str:
+        """The server calls go to now."""
+        return self.addresses[self._current]
+
+    @property
+    def _stub(self) -> pb_grpc.AIFlowInternalServiceStub:
+        address = self.address
+        channel = self._channels.get(address)
+        if channel is None:
+            channel = self._channels[address] = grpc.insecure_channel(address, options=_OPTIONS)
+        return pb_grpc.AIFlowInternalServiceStub(channel)
+
+    def _next(self) -> None:
+        """Move to the next server after one could not be reached."""
+        if len(self.addresses) > 1:
+            self._current = (self._current + 1) % len(self.addresses)
+            log.info("trying AIFlow server %s", self.address)
 
     def claim(
         self, spec: TaskSpec, token: str, host: str, pid: int, give_up_after: float = 3600.0
@@ -79,9 +104,11 @@ class ServerChannel:
                     ) from None
                 if time.monotonic() >= deadline:
                     raise ClaimError(
-                        f"the AIFlow server {self.address} was unreachable for {give_up_after:.0f}s"
+                        f"the AIFlow server ({', '.join(self.addresses)}) was unreachable "
+                        f"for {give_up_after:.0f}s"
                     ) from None
                 log.warning("AIFlow server %s unreachable; retrying the claim", self.address)
+                self._next()
             time.sleep(delay)
             delay = min(delay * 2, 2.0)
 
@@ -90,12 +117,17 @@ class ServerChannel:
         request = pb.TaskHeartbeatRequest(
             task_execution_id=spec.task_execution_id, try_number=spec.try_number, token=token
         )
-        try:
-            answer = self._stub.TaskHeartbeat(request, timeout=timeout)
-        except grpc.RpcError as err:
-            log.debug("heartbeat not delivered: %s", err.details())
-            return None
-        return HeartbeatAnswer(answer.stop, answer.reason)
+        for _ in self.addresses:
+            try:
+                answer = self._stub.TaskHeartbeat(request, timeout=timeout)
+            except grpc.RpcError as err:
+                log.debug("heartbeat not delivered to %s: %s", self.address, err.details())
+                if err.code() not in _RETRYABLE:
+                    return None
+                self._next()
+                continue
+            return HeartbeatAnswer(answer.stop, answer.reason)
+        return None
 
     def record_external_job(
         self,
@@ -129,11 +161,13 @@ class ServerChannel:
                 if err.code() not in _RETRYABLE or time.monotonic() >= deadline:
                     log.error("cannot record the external job: %s", err.details())
                     return False
+                self._next()
             time.sleep(delay)
             delay = min(delay * 2, 2.0)
 
     def close(self) -> None:
-        self._channel.close()
+        for channel in self._channels.values():
+            channel.close()
 
 
 def _optional(message: object, name: str) -> str | None:

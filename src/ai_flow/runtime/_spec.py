@@ -9,7 +9,7 @@ runtime's own business (`task_paths`).
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from ai_flow.blob_manager import SnapshotFiles
@@ -27,7 +27,8 @@ class TaskSpec:
     namespace: str
     snapshot: SnapshotFiles
     notification_server_uri: str
-    #: The AIFlow server's internal RPC (claims and heartbeats), ``host:port``.
+    #: The AIFlow servers' internal RPC (claims and heartbeats), ``host:port[,...]``: the
+    #: launching server first, then the others serving the same database.
     server_address: str
     blob_manager_class: str
     blob_manager_config: dict[str, Any] = field(default_factory=dict)
@@ -70,4 +71,7 @@ class TaskSpec:
     def from_json(cls, text: str) -> TaskSpec:
         data = json.loads(text)
         data["snapshot"] = SnapshotFiles.from_dict(data["snapshot"])
-        return cls(**data)
+        # A newer server may add fields this runtime does not know (a rolling upgrade
+        # runs old workers beside new servers): they are left out, not an error.
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})

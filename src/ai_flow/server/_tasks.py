@@ -4,6 +4,7 @@ executor, and the statuses it reports on behalf of tries whose process died."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ai_flow.metadata import (
@@ -55,14 +56,21 @@ class SpecFactory:
         blob_manager_config: dict[str, Any],
         heartbeat_interval: float,
         stop_timeout: float,
+        peers: Callable[[], Sequence[str]] = tuple,
     ) -> None:
         self._snapshots = snapshots
+        self._peers = peers
         self.notification_server_uri = notification_server_uri
         self.server_address = server_address
         self.blob_manager_class = blob_manager_class
         self.blob_manager_config = blob_manager_config
         self.heartbeat_interval = heartbeat_interval
         self.default_stop_timeout = stop_timeout
+
+    def server_addresses(self) -> str:
+        """This server's internal RPC first, then the other live servers': the runtime
+        fails over along the list."""
+        return ",".join([self.server_address, *self._peers()])
 
     def stop_timeout(self, snapshot: WorkflowSnapshotRow, task_name: str) -> float:
         """The task's own `stop_timeout`, else the server's `task_stop_timeout`."""
@@ -91,7 +99,7 @@ class SpecFactory:
             namespace=workflow.namespace,
             snapshot=snapshot_files(snapshot),
             notification_server_uri=self.notification_server_uri,
-            server_address=self.server_address,
+            server_address=self.server_addresses(),
             blob_manager_class=self.blob_manager_class,
             blob_manager_config=dict(self.blob_manager_config),
             heartbeat_interval=self.heartbeat_interval,

@@ -6,8 +6,10 @@ Every launched try that is not finished is polled through the executor:
   was being stopped) under the try's own status id. It waits until the scheduler has
   processed every event stored when the death was seen, so a try that reported just
   before exiting is never contradicted.
-* It runs past its operator's `execution_timeout` (from its claim), or no heartbeat came
-  for `task_heartbeat_timeout` (counted from the server's start at the earliest): FAILED
+* It runs past its operator's `execution_timeout` (from its claim), no heartbeat came
+  for `task_heartbeat_timeout` (counted from the server's start at the earliest; beats
+  that reached another server count through the row), or its process did not claim it
+  within `task_queued_timeout` (a queue with no free worker): FAILED
   with the reason is reported first, then the process is cancelled, so its own STOPPED
   report yields to the FAILED, which may then be retried.
 """
@@ -61,6 +63,7 @@ class Watcher:
         stoppers: ThreadPoolExecutor,
         heartbeat_timeout: float = 60.0,
         heartbeat_check_interval: float = 10.0,
+        queued_timeout: float = 600.0,
     ) -> None:
         self._factory = factory
         self._executor = executor
@@ -72,6 +75,7 @@ class Watcher:
         self._stoppers = stoppers
         self.heartbeat_timeout = heartbeat_timeout
         self.heartbeat_check_interval = heartbeat_check_interval
+        self.queued_timeout = queued_timeout
         self._last_heartbeat_check = 0.0
         self._dead_at: dict[tuple[int, int], int] = {}  # latest event offset when seen dead
         self._unclaimed_since: dict[tuple[int, int], float] = {}
@@ -144,8 +148,11 @@ class Watcher:
         current = now()
         if te.claimed_try != te.try_number:
             since = self._unclaimed_since.setdefault(key, current)
-            if beat_check and current - since > self.heartbeat_timeout:
-                message = f"the task process did not start within {self.heartbeat_timeout:g}s"
+            if beat_check and current - since > self.queued_timeout:
+                message = (
+                    f"the task process did not start within {self.queued_timeout:g}s "
+                    "(task_queued_timeout)"
+                )
                 self._fail(row, message, StopReason.HEARTBEAT, stop_timeout)
             return
         started = (te.try_start_time or 0) / 1000
@@ -153,7 +160,8 @@ class Watcher:
             message = f"timed out after {execution_timeout:g}s"
             self._fail(row, message, StopReason.TIMEOUT, stop_timeout)
         elif beat_check:
-            last = max(self._heartbeats.last(key), started)
+            stored = (te.last_heartbeat or 0) / 1000
+            last = max(self._heartbeats.last(key), started, stored)
             if current - last > self.heartbeat_timeout:
                 self._fail(
                     row,

@@ -471,16 +471,16 @@ def test_a_try_whose_worker_was_killed_fails_within_the_heartbeat_timeout_and_re
     assert row.pid in second.processes()
 
 
-def test_a_try_no_worker_takes_fails_after_the_heartbeat_timeout_and_never_runs(
+def test_a_try_no_worker_takes_fails_after_the_queued_timeout_and_never_runs(
     servers_factory: Callable[..., Servers], workers: Workers, tmp_path: Path
 ) -> None:
-    """The start timeout of a queued try is task_heartbeat_timeout; its message, if a
-    worker gets it later, is refused by the claim."""
+    """The start timeout of a queued try is task_queued_timeout (not the heartbeat
+    timeout); its message, if a worker gets it later, is refused by the claim."""
     servers = _celery_server(
         servers_factory,
         workers.broker,
         tmp_path,
-        task_heartbeat_timeout=3,
+        task_queued_timeout=3,
         task_executor_heartbeat_check_interval=1,
     )
     out = tmp_path / "out"
@@ -488,7 +488,7 @@ def test_a_try_no_worker_takes_fails_after_the_heartbeat_timeout_and_never_runs(
     execution = servers.run(source, "pipeline")
     servers.wait_tasks(execution, {"first": ["FAILED"]}, timeout=30)
     te = servers.tasks(execution)[0]
-    assert te.error == "the task process did not start within 3s"
+    assert te.error == "the task process did not start within 3s (task_queued_timeout)"
     worker = workers.start()
     log = worker.home / "logs" / "pipeline" / str(execution) / "first" / "1.log"
     wait_until(lambda: log.exists() and "not run: the task execution is FAILED" in log.read_text())

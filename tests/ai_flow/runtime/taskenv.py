@@ -111,6 +111,14 @@ class TaskEnv:
     def stop_internal_rpc(self) -> None:
         self._grpc.stop(0).wait()
 
+    def second_internal_rpc(self) -> tuple[grpc.Server, int]:
+        """Another server's internal RPC on the same database (as a standby serves it)."""
+        server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
+        pb_grpc.add_AIFlowInternalServiceServicer_to_server(InternalServicer(self.app), server)
+        port = server.add_insecure_port("127.0.0.1:0")
+        server.start()
+        return server, port
+
     def upload(self, source: str, name: str = "workflow.py", namespace: str | None = None) -> None:
         """Store a workflow file (dedented) as a new snapshot, as an upload does."""
         if namespace and namespace != "default":

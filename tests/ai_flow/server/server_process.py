@@ -2,10 +2,12 @@
 
 python server_process.py notification <db_uri> <port>
 python server_process.py aiflow <metadata_uri> <port> <notification_uri> <aiflow_home> [internal]
+    [settings as JSON]
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from pathlib import Path
@@ -28,13 +30,15 @@ def main(argv: list[str]) -> None:
 
         metadata_uri, port, notification_uri, home = argv[1], int(argv[2]), argv[3], argv[4]
         internal = int(argv[5]) if len(argv) > 5 else 50000
+        overrides = json.loads(argv[6]) if len(argv) > 6 else {}
         settings = AIFlowServerSettings(
             host="127.0.0.1",
             rpc_port=port,
             internal_rpc_port=internal,
+            rest_port=0,
             metadata_backend_uri=metadata_uri,
             notification_server_uri=notification_uri,
-            task_heartbeat_interval=1,
+            **{"task_heartbeat_interval": 1, **overrides},
         )
         run_server(settings, Path(home))
     else:

@@ -4,6 +4,7 @@ server cannot commit (fencing), and SQLite refuses a second server."""
 
 from __future__ import annotations
 
+import json
 import socket
 import sys
 import time
@@ -32,7 +33,10 @@ with Workflow(name='ha') as workflow:
     for i in range(1, 7):
         task = BashOperator(name=f't{{i}}', bash_command=f'echo ran >> {out}/t{{i}}')
         task.action_on_event_received(TaskAction.START, f'go{{i}}')
+    long = BashOperator(name='long', bash_command=f'echo ran >> {out}/long; sleep 600')
+    long.action_on_event_received(TaskAction.START, 'golong')
 """
+HEARTBEAT_TIMEOUT = 4
 
 
 def _owner_pid(factory) -> int | None:  # noqa: ANN001
@@ -67,6 +71,14 @@ def two_servers(
     for name in ("a", "b"):
         port = free_port()
         args = ["aiflow", postgres_uri, str(port), f"localhost:{ns_port}", str(home), "0"]
+        args.append(
+            json.dumps(
+                {
+                    "task_heartbeat_timeout": HEARTBEAT_TIMEOUT,
+                    "task_executor_heartbeat_check_interval": 1,
+                }
+            )
+        )
         servers.append(ServerProcess(args, port, tmp_path / f"aiflow_{name}.log"))
     try:
         ns.start()
@@ -133,6 +145,78 @@ def test_a_standby_takes_over_within_seconds_and_nothing_is_lost_or_doubled(
     finally:
         client.close()
         engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_try_outlives_the_server_that_launched_it(
+    two_servers,
+    postgres_uri: str,
+    tmp_path: Path,  # noqa: ANN001
+) -> None:
+    """Its spec names every live server: after the launching one is SIGKILLed, the
+    heartbeats reach the other, which schedules now, so the try is not failed for
+    silence; a stop reaches it there too."""
+    home, ns, servers = two_servers
+    engine = metadata.make_engine(postgres_uri)
+    factory = metadata.session_factory(engine)
+    out = tmp_path / "out"
+    out.mkdir()
+    source = tmp_path / "ha.py"
+    source.write_text(WORKFLOW.format(out=str(out)))
+    ops.upload_workflows(str(source))
+    execution_id = ops.start_workflow_execution("ha", "default")
+    from notification_service.client import NotificationClient
+
+    client = NotificationClient(f"localhost:{ns.port}")
+
+    def long_try() -> tuple[str, int] | None:
+        for t in ops.list_task_executions(execution_id):
+            if t.task_name == "long":
+                return t.status, t.try_number
+        return None
+
+    try:
+        leader_pid = _wait(lambda: _owner_pid(factory), 15, "a server holds the lease")
+        # The leader has refreshed its peer list since the other server registered.
+        _wait(lambda: _leader_knows_its_peer(factory), 30, "the leader knows the standby")
+        client.send_event("golong", "")
+        _wait(lambda: long_try() == ("RUNNING", 1), 60, "the long task runs")
+        leader = next(s for s in servers if s.proc and s.proc.pid == leader_pid)
+        leader.kill()
+        _wait(
+            lambda: (p := _owner_pid(factory)) not in (None, leader_pid) and p,
+            15,
+            "the other server took the lease",
+        )
+        te_id = next(t.id for t in ops.list_task_executions(execution_id) if t.task_name == "long")
+        with read_session(factory) as session:
+            taken_over = metadata.task_executions.get_task_execution(session, te_id)
+        since = taken_over.last_heartbeat or 0
+
+        def beats_for_a_while() -> bool:
+            with read_session(factory) as session:
+                row = metadata.task_executions.get_task_execution(session, te_id)
+            return (row.last_heartbeat or 0) > since + 3 * HEARTBEAT_TIMEOUT * 1000
+
+        _wait(beats_for_a_while, 60, "the try's heartbeats reach the new leader's database")
+        assert long_try() == ("RUNNING", 1)  # not failed for silence
+        assert (out / "long").read_text() == "ran\n"
+        ops.stop_task_execution(execution_id, "long")
+        _wait(lambda: long_try() == ("STOPPED", 1), 60, "the stop reached the try")
+    finally:
+        client.close()
+        engine.dispose()
+
+
+def _leader_knows_its_peer(factory) -> bool:  # noqa: ANN001
+    """Two refreshes of the leader's row (one lease period each) after the standby's
+    row was added: the later one read it."""
+    with read_session(factory) as session:
+        owner = lease.holder(session).owner
+        rows = metadata.servers.live(session, 10_000)
+    mine = [r for r in rows if r.owner == owner]
+    others = [r for r in rows if r.owner != owner]
+    return bool(mine and others) and mine[0].seen > others[0].started + 3000
 
 
 @pytest.mark.postgres
