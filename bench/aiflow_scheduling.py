@@ -9,103 +9,15 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
-import os
 import statistics
-import subprocess
 import sys
-import tempfile
-import textwrap
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import free_port  # noqa: E402
-
-AIFLOW_SERVER = """
-import json, logging, sys
-from pathlib import Path
-logging.basicConfig(level=logging.WARNING)
-from ai_flow.server import run_server
-from ai_flow.settings import AIFlowServerSettings
-cfg = json.loads(sys.argv[1])
-run_server(AIFlowServerSettings(**cfg["settings"]), Path(cfg["home"]))
-"""
-NS_SERVER = """
-import json, logging, sys
-logging.basicConfig(level=logging.WARNING)
-from notification_service.server import run_server
-from notification_service.settings import NotificationServerSettings
-run_server(NotificationServerSettings(**json.loads(sys.argv[1])))
-"""
-
-
-def _wait_port(port: int, timeout: float = 30.0) -> None:
-    import socket
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-            return
-        time.sleep(0.05)
-    raise RuntimeError(f"port {port} did not open")
-
-
-@contextlib.contextmanager
-def servers(parallelism: int = 10) -> Iterator[tuple[str, str, Path, list[int]]]:
-    """(notification uri, aiflow address, home, [pids]) with both servers running."""
-    from ai_flow import metadata
-    from notification_service.storage import make_engine, upgrade
-
-    home = Path(tempfile.mkdtemp(prefix="af-bench-"))
-    os.environ["AIFLOW_HOME"] = str(home)
-    ns_uri, af_uri = f"sqlite:///{home}/ns.db", f"sqlite:///{home}/aiflow.db"
-    upgrade(make_engine(ns_uri))
-    metadata.upgrade(metadata.make_engine(af_uri))
-    ns_port, af_port = free_port(), free_port()
-    ns = subprocess.Popen(
-        [sys.executable, "-c", NS_SERVER, json.dumps({"db_uri": ns_uri, "server_port": ns_port})]
-    )
-    _wait_port(ns_port)
-    settings = {
-        "metadata_backend_uri": af_uri,
-        "rpc_port": af_port,
-        "notification_server_uri": f"127.0.0.1:{ns_port}",
-        "local_executor_parallelism": parallelism,
-    }
-    af = subprocess.Popen(
-        [sys.executable, "-c", AIFLOW_SERVER, json.dumps({"settings": settings, "home": str(home)})]
-    )
-    _wait_port(af_port)
-    try:
-        yield f"127.0.0.1:{ns_port}", f"127.0.0.1:{af_port}", home, [ns.pid, af.pid]
-    finally:
-        for proc in (af, ns):
-            proc.terminate()
-            proc.wait(timeout=30)
-
-
-def _upload(home: Path, name: str, source: str) -> None:
-    from ai_flow import ops
-
-    path = home / f"{name}.py"
-    path.write_text(textwrap.dedent(source))
-    ops.upload_workflows(str(path))
-
-
-def _wait_status(execution_id: int, timeout: float = 300.0) -> str:
-    from ai_flow import ops
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        status = ops.get_workflow_execution(execution_id).status
-        if status != "RUNNING":
-            return status
-        time.sleep(0.05)
-    raise TimeoutError(f"execution {execution_id} still running")
+from _common import aiflow_stack, upload, wait_status  # noqa: E402
 
 
 def _wait_file(path: Path, timeout: float = 30.0) -> float:
@@ -129,7 +41,7 @@ def bench_event_to_task(ns_uri: str, home: Path, runs: int) -> list[float]:
     from notification_service.client import NotificationClient
 
     mark = home / "mark"
-    _upload(
+    upload(
         home,
         "ev",
         f"""
@@ -166,7 +78,7 @@ def bench_downstream(home: Path, runs: int) -> list[float]:
     from ai_flow import ops
 
     a_end, b_start = home / "a_end", home / "b_start"
-    _upload(
+    upload(
         home,
         "chain2",
         f"""
@@ -184,14 +96,14 @@ def bench_downstream(home: Path, runs: int) -> list[float]:
         b_start.unlink(missing_ok=True)
         eid = ops.start_workflow_execution("chain2")
         out.append(_wait_file(b_start) - _wait_file(a_end))
-        _wait_status(eid)
+        wait_status(eid)
     return out
 
 
 def bench_chain(home: Path, length: int) -> float:
     from ai_flow import ops
 
-    _upload(
+    upload(
         home,
         "chain",
         f"""
@@ -208,28 +120,29 @@ def bench_chain(home: Path, length: int) -> float:
     )
     start = time.monotonic()
     eid = ops.start_workflow_execution("chain")
-    status = _wait_status(eid)
+    status = wait_status(eid)
     assert status == "SUCCESS", status
     return time.monotonic() - start
 
 
-def bench_fanout(home: Path, width: int) -> float:
+def bench_fanout(home: Path, width: int, name: str = "fan") -> float:
+    """Wall time of a workflow of `width` independent `true` tasks."""
     from ai_flow import ops
 
-    _upload(
+    upload(
         home,
-        "fan",
+        name,
         f"""
         from ai_flow.model.workflow import Workflow
         from ai_flow.operators.bash import BashOperator
-        with Workflow(name="fan") as w:
+        with Workflow(name="{name}") as w:
             for i in range({width}):
                 BashOperator(name=f"t{{i}}", bash_command="true")
         """,
     )
     start = time.monotonic()
-    eid = ops.start_workflow_execution("fan")
-    status = _wait_status(eid, timeout=600)
+    eid = ops.start_workflow_execution(name)
+    status = wait_status(eid, timeout=600)
     assert status == "SUCCESS", status
     return time.monotonic() - start
 
@@ -239,7 +152,7 @@ def bench_condition(ns_uri: str, home: Path, events: int) -> float:
     from notification_service.client import NotificationClient
 
     mark = home / "counted"
-    _upload(
+    upload(
         home,
         "count",
         f"""
@@ -279,12 +192,11 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     runs = 10 if args.quick else 50
-    from ai_flow import ops
 
-    with servers() as (ns_uri, af_addr, home, pids):
-        ops.set_server_address(af_addr)
+    with aiflow_stack("af-bench-", local_executor_parallelism=10) as stack:
+        ns_uri, home = stack.ns_uri, stack.home
         time.sleep(2)
-        rss = [psutil.Process(p).memory_info().rss / 2**20 for p in pids]
+        rss = [psutil.Process(p).memory_info().rss / 2**20 for p in stack.pids]
         ev = bench_event_to_task(ns_uri, home, runs)
         down = bench_downstream(home, max(5, runs // 5))
         chain = bench_chain(home, 50)

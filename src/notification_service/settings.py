@@ -29,6 +29,8 @@ advertised_uri: localhost:50052
 wait_for_server_started_timeout: 5.0
 # largest accepted event value, in bytes
 max_event_value_bytes: 1048576
+# port of the Prometheus /metrics endpoint (on host); unset or null: no endpoint
+# metrics_port: 9101
 """
 
 
@@ -45,6 +47,8 @@ class NotificationServerSettings(BaseModel):
     max_event_value_bytes: int = Field(1024 * 1024, gt=0)
     # Listing never returns more than this many events per call.
     max_list_limit: int = Field(10000, gt=0)
+    # Prometheus text format at /metrics on host:metrics_port; None: not served.
+    metrics_port: int | None = Field(None, ge=0, le=65535)
 
 
 def notification_home() -> Path:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ai_flow.metadata._tables import TaskCommandRow
@@ -23,6 +23,8 @@ def add_command(
     """Queue a command; `not_before` (epoch ms) delays it, e.g. a retry's backoff;
     `reason` says why a STOP was asked for."""
     get_task_execution(session, task_execution_id)
+    # Read by whoever committed the session (the scheduler's metrics): did it decide?
+    session.info["commands_added"] = session.info.get("commands_added", 0) + 1
     row = TaskCommandRow(
         task_execution_id=task_execution_id,
         action=enum_value(TaskAction, action),
@@ -73,3 +75,8 @@ def mark_done(session: Session, command_id: int) -> TaskCommandRow:
         row.done, row.done_time = True, now_ms()
         session.flush()
     return row
+
+
+def count_pending(session: Session) -> int:
+    stmt = select(func.count(TaskCommandRow.id)).where(TaskCommandRow.done.is_(False))
+    return int(session.scalar(stmt) or 0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ai_flow.metadata._tables import RuleStateRow
@@ -59,3 +59,11 @@ def put_state(
     row.value = value
     session.flush()
     return row
+
+
+def count_errors(session: Session, error_name: str) -> int:
+    """Rule states holding a condition's error (the evaluator's `error_name` entry)."""
+    stmt = select(func.count(RuleStateRow.id)).where(
+        RuleStateRow.name == error_name, RuleStateRow.value.is_not(None)
+    )
+    return int(session.scalar(stmt) or 0)

@@ -326,3 +326,16 @@ def record_heartbeat(session: Session, task_execution_id: int, try_number: int, 
         .values(last_heartbeat=now_ms())
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def count_by_status(session: Session, statuses: Iterable[str]) -> dict[str, int]:
+    """How many task executions are in each of `statuses` (0 for none)."""
+    wanted = list(statuses)
+    stmt = (
+        select(TaskExecutionRow.status, func.count(TaskExecutionRow.id))
+        .where(TaskExecutionRow.status.in_(wanted))
+        .group_by(TaskExecutionRow.status)
+    )
+    counts = {status: 0 for status in wanted}
+    counts.update({status: int(n) for status, n in session.execute(stmt)})
+    return counts

@@ -30,10 +30,13 @@ from ai_flow.metadata import offsets, read_session, scheduler_errors, write_sess
 from ai_flow.metadata.lease import LeaseLostError
 from ai_flow.scheduler._lookup import Speculation, SpeculationMiss
 from ai_flow.scheduler._processor import EventProcessor, execution_id_of
+from ai_flow.scheduler._reports import parse_report
 from ai_flow.scheduler._snapshots import SnapshotStore
 from ai_flow.scheduler._speculation import Speculator
+from ai_flow.scheduler._stats import SchedulerStats
 from ai_flow.scheduler._stream import EventStream
 from notification_service.model import Event
+from notification_service.util.clock import now
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +79,10 @@ class Scheduler:
         lock: threading.Lock,
         on_committed: Callable[[], None],
         fence: Callable[[Session], None] | None = None,
+        stats: SchedulerStats | None = None,
     ) -> None:
         self._factory = factory
+        self.stats = stats or SchedulerStats()
         # Checks, on the locked offset row, that this server still holds the scheduling
         # lease (HA): a deposed server never commits a decision.
         self._fence = fence or (lambda _session: None)
@@ -209,8 +214,22 @@ class Scheduler:
                     summary,
                 )
                 offsets.set_offset(session, event.offset)
+                self.stats.skipped_events += 1
         self.committed_offset = max(self.committed_offset, event.offset)
         log.error("skipped event %s (key %r): %s", event.offset, event.key, summary)
+
+    def _count(self, events: list[Event], decided: bool) -> None:
+        stats = self.stats
+        stats.events += len(events)
+        stats.batches += 1
+        for event in events:
+            report = parse_report(event)
+            if report is not None:
+                stats.task_reports[report.status.value] += 1
+        if decided:
+            oldest = min((e.create_time for e in events if e.create_time), default=None)
+            if oldest is not None:
+                stats.decided(max(0.0, now() - oldest / 1000))
 
     def _look_ahead(self, events: list[Event]) -> Speculation:
         if not self._stream.interest.user_code:
@@ -258,12 +277,16 @@ class Scheduler:
                 todo = [e for e in events if e.offset is not None and e.offset > stored]
                 skipped = len(events) - len(todo)
                 done = 0
+                decided = False
                 if todo:
                     try:
                         done = self._processor.process(session, todo, lookup)
                     except SpeculationMiss as miss:
                         raise SpeculationMiss(miss.index + skipped) from None
                     offsets.set_offset(session, todo[done - 1].offset)  # type: ignore[arg-type]
+                decided = bool(session.info.get("commands_added"))
+        if todo:
+            self._count(todo[:done], decided)
         if done < len(todo):
             self._reopen = True  # a trigger started an execution: read its keys too
         last = (todo[done - 1] if todo else events[-1]).offset or 0

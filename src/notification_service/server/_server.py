@@ -16,6 +16,7 @@ import grpc
 from notification_service.model import Event
 from notification_service.proto import notification_service_pb2_grpc as pb_grpc
 from notification_service.server._ha import HaMembership
+from notification_service.server._metrics import MetricsServer, ServerStats
 from notification_service.server._notifier import OffsetNotifier
 from notification_service.server._recent import RecentEvents
 from notification_service.server._service import NotificationServicer
@@ -57,6 +58,8 @@ class NotificationServer:
         self._stopped = threading.Event()
         self._grpc: grpc.aio.Server | None = None
         self.port: int | None = None
+        self.stats = ServerStats()
+        self.metrics: MetricsServer | None = None
 
     def start(self) -> int:
         """Bind and serve; returns the bound port (useful when configured as 0)."""
@@ -66,7 +69,11 @@ class NotificationServer:
         self.recent = RecentEvents()
         self.ha = HaMembership(self.storage, s.advertised_uri, s.ha_ttl_ms) if s.enable_ha else None
         self.writer = GroupCommitWriter(
-            self.storage, self._committed, self._loop, inline=self.storage.commits_in_process
+            self.storage,
+            self._committed,
+            self._loop,
+            inline=self.storage.commits_in_process,
+            stats=self.stats,
         )
         servicer = NotificationServicer(
             self.storage,
@@ -76,6 +83,7 @@ class NotificationServer:
             self.ha,
             s.max_event_value_bytes,
             s.max_list_limit,
+            self.stats,
         )
         self._pool = futures.ThreadPoolExecutor(
             max_workers=MAX_WORKERS, thread_name_prefix="ns-rpc"
@@ -89,8 +97,18 @@ class NotificationServer:
             self._shutdown_parts()
             self.storage.close()
             raise
+        if s.metrics_port is not None:
+            self._start_metrics(s.host, s.metrics_port)
         log.info(STARTED_MESSAGE)
         return self.port
+
+    def _start_metrics(self, host: str, port: int) -> None:
+        self.metrics = MetricsServer(self.stats, lambda: self.notifier.latest)
+        try:
+            self.metrics.start(host, port)
+        except OSError as exc:
+            self.stop(grace=0)
+            raise ServerStartError(f"cannot serve metrics on {host}:{port}: {exc}") from None
 
     async def _serve(self, servicer: NotificationServicer, address: str) -> int:
         server = grpc.aio.server(migration_thread_pool=self._pool, options=GRPC_OPTIONS)
@@ -129,6 +147,8 @@ class NotificationServer:
         log.info("notification server stopped.")
 
     def _shutdown_parts(self) -> None:
+        if self.metrics is not None:
+            self.metrics.stop()
         self.writer.close()
         self._pool.shutdown(wait=False, cancel_futures=True)
         self.notifier.stop()

@@ -19,6 +19,7 @@ from notification_service.proto import notification_service_pb2 as pb
 from notification_service.proto import notification_service_pb2_grpc as pb_grpc
 from notification_service.proto.convert import event_to_proto, filter_from_proto
 from notification_service.server._ha import HaMembership
+from notification_service.server._metrics import ServerStats
 from notification_service.server._notifier import OffsetNotifier
 from notification_service.server._recent import RecentEvents
 from notification_service.server._writer import GroupCommitWriter
@@ -45,7 +46,9 @@ class NotificationServicer(pb_grpc.NotificationServiceServicer):
         ha: HaMembership | None,
         max_value_bytes: int,
         max_list_limit: int,
+        stats: ServerStats | None = None,
     ) -> None:
+        self._stats = stats or ServerStats()
         self._storage = storage
         self._writer = writer
         self._notifier = notifier
@@ -131,6 +134,8 @@ class NotificationServicer(pb_grpc.NotificationServiceServicer):
         has_more = len(events) > limit
         fit = _fitting(events[:limit])
         has_more = has_more or fit < min(limit, len(events))
+        self._stats.list_requests += 1
+        self._stats.events_listed += fit
         return pb.ListEventsResponse(
             events=[event_to_proto(e) for e in events[:fit]], has_more=has_more
         )
@@ -157,40 +162,44 @@ class NotificationServicer(pb_grpc.NotificationServiceServicer):
             start = await asyncio.to_thread(self._storage.time_to_offset, flt.begin_time - 1)
             cursor = max(cursor, start)
             flt = replace(flt, begin_time=None)
-        told, told_at = cursor, 0.0  # the last progress sent, and when
-        notifier = self._notifier
-        while True:
-            known = notifier.latest
-            if known > cursor:
-                events = self._recent_matching(flt, cursor, known, batch_size)
-                if events is None:
-                    events = await asyncio.to_thread(
-                        self._storage.list_events,
-                        replace(flt, begin_offset=cursor, end_offset=known),
-                        batch_size,
-                    )
-                fit = _fitting(events)
-                if events:
-                    yield pb.EventBatch(events=[event_to_proto(e) for e in events[:fit]])
-                    told = events[fit - 1].offset or told
-                if fit < len(events):
-                    # Big events: the rest goes in the next message, not over the limit.
-                    cursor = events[fit - 1].offset or cursor
+        self._stats.listeners += 1
+        try:
+            told, told_at = cursor, 0.0  # the last progress sent, and when
+            notifier = self._notifier
+            while True:
+                known = notifier.latest
+                if known > cursor:
+                    events = self._recent_matching(flt, cursor, known, batch_size)
+                    if events is None:
+                        events = await asyncio.to_thread(
+                            self._storage.list_events,
+                            replace(flt, begin_offset=cursor, end_offset=known),
+                            batch_size,
+                        )
+                    fit = _fitting(events)
+                    if events:
+                        yield pb.EventBatch(events=[event_to_proto(e) for e in events[:fit]])
+                        told = events[fit - 1].offset or told
+                    if fit < len(events):
+                        # Big events: the rest goes in the next message, not over the limit.
+                        cursor = events[fit - 1].offset or cursor
+                        continue
+                    # A short page means nothing else matches up to `known`: skip past it.
+                    cursor = (events[-1].offset or cursor) if len(events) == batch_size else known
                     continue
-                # A short page means nothing else matches up to `known`: skip past it.
-                cursor = (events[-1].offset or cursor) if len(events) == batch_size else known
-                continue
-            if (
-                request.progress
-                and cursor > told
-                and time.monotonic() - told_at >= PROGRESS_SECONDS
-            ):
-                # What the filter skipped: the listener may move past it without reading it.
-                yield pb.EventBatch(scanned_offset=cursor)
-                told, told_at = cursor, time.monotonic()
-            if notifier.stopped:
-                return  # shutting down: end the stream instead of spinning
-            await notifier.wait_beyond(cursor, LISTEN_RECHECK_SECONDS)
+                if (
+                    request.progress
+                    and cursor > told
+                    and time.monotonic() - told_at >= PROGRESS_SECONDS
+                ):
+                    # What the filter skipped: the listener may move past it without reading it.
+                    yield pb.EventBatch(scanned_offset=cursor)
+                    told, told_at = cursor, time.monotonic()
+                if notifier.stopped:
+                    return  # shutting down: end the stream instead of spinning
+                await notifier.wait_beyond(cursor, LISTEN_RECHECK_SECONDS)
+        finally:
+            self._stats.listeners -= 1
 
     def _recent_matching(
         self, flt: EventFilter, after: int, upto: int, limit: int

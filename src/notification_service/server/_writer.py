@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from notification_service.model import Event
+from notification_service.server._metrics import ServerStats
 from notification_service.storage import EventStorage, NewEvent
 
 log = logging.getLogger(__name__)
@@ -29,8 +31,10 @@ class GroupCommitWriter:
         on_commit: Callable[[list[Event]], None],
         loop: asyncio.AbstractEventLoop,
         inline: bool,
+        stats: ServerStats | None = None,
     ) -> None:
         self._storage = storage
+        self._stats = stats or ServerStats()
         self._on_commit = on_commit
         self._loop = loop
         self._pending: list[tuple[list[NewEvent], asyncio.Future[list[Event]]]] = []
@@ -92,13 +96,16 @@ class GroupCommitWriter:
         batch: list[tuple[list[NewEvent], asyncio.Future[list[Event]]]],
         stored: list[Event] | None,
         exc: BaseException | None,
+        seconds: float,
     ) -> None:
         if exc is not None:
+            self._stats.append_failures += 1
             for _, fut in batch:
                 if not fut.done():
                     fut.set_exception(exc)
             return
         assert stored is not None
+        self._stats.committed(len(stored), seconds)
         try:
             self._on_commit(stored)
         except Exception:  # noqa: BLE001 - committed: the senders must hear so regardless
@@ -112,10 +119,11 @@ class GroupCommitWriter:
 
 def _commit(
     storage: EventStorage, batch: list[tuple[list[NewEvent], asyncio.Future[list[Event]]]]
-) -> tuple[list[Event] | None, BaseException | None]:
+) -> tuple[list[Event] | None, BaseException | None, float]:
     events = batch[0][0] if len(batch) == 1 else [e for evs, _ in batch for e in evs]
+    began = time.perf_counter()
     try:
-        return storage.add_events(events), None
+        return storage.add_events(events), None, time.perf_counter() - began
     except Exception as exc:  # noqa: BLE001 - every waiter must hear about it
         log.exception("failed to store %d requests", len(batch))
-        return None, exc
+        return None, exc, time.perf_counter() - began

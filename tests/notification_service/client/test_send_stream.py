@@ -18,6 +18,13 @@ from notification_service.server import NotificationServer
 pytestmark = pytest.mark.timeout(120)
 
 
+def _wait_for(predicate: Callable[[], bool], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "no progress in time"
+        time.sleep(0.02)
+
+
 def _send_from_threads(
     client: NotificationClient,
     threads: int,
@@ -158,12 +165,13 @@ def test_sigkill_breaks_the_stream_and_sends_resume_without_duplicates(
             target=lambda: outcome.append(_send_from_threads(client, 4, 100_000, stop, acked))
         )
         runner.start()
-        time.sleep(1.0)
+        _wait_for(lambda: len(acked) >= 50)
         server.kill()  # several sends are in flight on the stream
         acked_before = len(acked)
         time.sleep(0.3)
         server.start()
-        time.sleep(1.0)
+        # Progress, not a fixed wait: a loaded machine may take a while to resume.
+        _wait_for(lambda: len(acked) > acked_before + 20)
         stop.set()
         runner.join(60)
         results, errors = outcome[0]
@@ -188,10 +196,10 @@ def test_stream_fails_over_to_the_second_server(
             target=lambda: outcome.append(_send_from_threads(client, 4, 100_000, stop, acked))
         )
         runner.start()
-        time.sleep(0.7)
+        _wait_for(lambda: len(acked) >= 50)
         first.kill()
         acked_before = len(acked)
-        time.sleep(1.0)
+        _wait_for(lambda: len(acked) > acked_before + 20)
         stop.set()
         runner.join(60)
         results, errors = outcome[0]
