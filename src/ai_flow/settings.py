@@ -7,7 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from notification_service.util.config_file import ConfigError, load_config
 from notification_service.util.environment import home_dir
@@ -108,6 +108,25 @@ def parse_duration(text: str) -> timedelta:
     return delta
 
 
+_DB_TYPES = {"MYSQL": ("mysql", "mariadb"), "SQLITE": ("sqlite",), "POSTGRESQL": ("postgresql",)}
+
+
+def check_db_type(kind: str, uri: str) -> None:
+    """`db_type` (the docs' spelling) must name the database `uri` is for."""
+    expected = _DB_TYPES.get(kind.strip().upper())
+    if expected is None:
+        raise ValueError(f"db_type must be one of {', '.join(_DB_TYPES)} (got {kind!r})")
+    dialect = uri.partition(":")[0]
+    scheme = dialect.partition("+")[0].lower()
+    if scheme == "postgres":
+        scheme = "postgresql"
+    if scheme not in expected:
+        # The scheme only: the URI may hold a password.
+        raise ValueError(
+            f"db_type {kind.strip().upper()} does not match the database URI ({dialect}://...)"
+        )
+
+
 class AIFlowServerSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -147,6 +166,34 @@ class AIFlowServerSettings(BaseModel):
     # Several servers on one PostgreSQL/MySQL database: the one holding the scheduling
     # lease schedules; a standby takes over within about this long after it dies.
     ha_lease_seconds: float = Field(3.0, gt=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _spec_spellings(cls, data: Any) -> Any:
+        """The docs' "Set up MySQL as Backend" names the database `db_uri` and `db_type`
+        in aiflow_server.yaml: `db_uri`, when given, is the metadata database (it wins
+        over the template's `metadata_backend_uri`, which a user following the how-to
+        leaves in place); `db_type` must agree with it."""
+        if not isinstance(data, dict) or ("db_uri" not in data and "db_type" not in data):
+            return data
+        data = dict(data)
+        uri = data.pop("db_uri", None)
+        kind = data.pop("db_type", None)
+        if uri is not None:
+            data["metadata_backend_uri"] = uri
+        if kind is not None:
+            check_db_type(str(kind), str(data.get("metadata_backend_uri", "sqlite:")))
+        return data
+        data = dict(data)
+        uri = data.pop("db_uri", None)
+        kind = data.pop("db_type", None)
+        if uri is not None:
+            if "metadata_backend_uri" in data and data["metadata_backend_uri"] != uri:
+                raise ValueError("set metadata_backend_uri or db_uri (the same thing), not both")
+            data["metadata_backend_uri"] = uri
+        if kind is not None:
+            check_db_type(str(kind), str(data.get("metadata_backend_uri", "sqlite:")))
+        return data
 
     @field_validator("history_retention")
     @classmethod

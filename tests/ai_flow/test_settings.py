@@ -182,3 +182,22 @@ def test_client_blob_config_may_be_empty(tmp_path: Path) -> None:
     client = load_client_settings(tmp_path)
     assert client.blob_manager.blob_manager_class == "my.Blob"
     assert client.blob_manager.blob_manager_config == {}
+
+
+def test_the_docs_db_uri_and_db_type_spellings() -> None:
+    from ai_flow.settings import AIFlowServerSettings
+
+    s = AIFlowServerSettings.model_validate(
+        {"db_uri": "mysql+mysqldb://a:b@h/d", "db_type": "MYSQL"}
+    )
+    assert s.metadata_backend_uri == "mysql+mysqldb://a:b@h/d"
+    beside = AIFlowServerSettings.model_validate(
+        {"metadata_backend_uri": "sqlite:///x", "db_uri": "mysql://a@h/d"}
+    )
+    assert beside.metadata_backend_uri == "mysql://a@h/d"  # the how-to's key wins
+    for bad, message in (
+        ({"db_uri": "sqlite:///x", "db_type": "MYSQL"}, "db_type MYSQL does not match"),
+        ({"db_type": "ORACLE"}, "db_type must be one of MYSQL, SQLITE, POSTGRESQL"),
+    ):
+        with pytest.raises(ValueError, match=message):
+            AIFlowServerSettings.model_validate(bad)

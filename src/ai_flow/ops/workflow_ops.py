@@ -11,11 +11,14 @@ from ai_flow.proto import aiflow_pb2 as pb
 
 
 def _blob_manager():  # noqa: ANN202
-    from ai_flow.blob_manager import create_blob_manager
-    from ai_flow.settings import load_client_settings
+    from ai_flow.blob_manager import BlobManagerError, create_blob_manager
+    from ai_flow.settings import client_config_path, load_client_settings
 
     blob = load_client_settings().blob_manager
-    return create_blob_manager(blob.blob_manager_class, blob.blob_manager_config or {})
+    try:
+        return create_blob_manager(blob.blob_manager_class, blob.blob_manager_config or {})
+    except BlobManagerError as exc:
+        raise InvalidArgumentError(f"{client_config_path()}: blob_manager: {exc}") from None
 
 
 def upload_workflows(

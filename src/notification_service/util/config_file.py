@@ -39,6 +39,8 @@ def describe_validation_error(exc: ValidationError) -> str:
         loc = ".".join(str(p) for p in err["loc"]) or "(root)"
         if err["type"] == "extra_forbidden":
             parts.append(f"unknown key '{loc}'")
+        elif not err["loc"]:  # a check across keys: its message names them
+            parts.append(str(err["msg"]).removeprefix("Value error, "))
         else:
             parts.append(f"bad value for '{loc}': {err['msg']} (got {err.get('input')!r})")
     return "; ".join(parts)
