@@ -8,6 +8,7 @@ python3 -m venv .venv
 .venv/bin/ruff check src tests tools bench
 .venv/bin/ruff format --check src tests tools bench
 .venv/bin/python tools/gen_proto.py --check
+.venv/bin/python tools/gen_openapi.py --check
 .venv/bin/mypy
 # CI runs the engine tests too: build (cached outside the repo) the Flink/Spark venv first.
 if [ "${CI:-}" = "true" ]; then ./scripts/engines_venv.sh; fi

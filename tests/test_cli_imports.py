@@ -11,6 +11,9 @@ import sys
 import pytest
 
 HEAVY = ("sqlalchemy", "alembic", "grpc", "ai_flow.server", "ai_flow.scheduler")
+# The REST API's stack: the AIFlow server loads it on a thread once gRPC serves.
+# The web UI (Jinja2 templates) comes with it. ai_flow.rest stays last.
+WEB = ("fastapi", "uvicorn", "starlette", "sse_starlette", "jinja2", "ai_flow.web", "ai_flow.rest")
 
 
 def _loaded(module: str, *args: str) -> set[str]:
@@ -32,11 +35,12 @@ def _loaded(module: str, *args: str) -> set[str]:
 @pytest.mark.parametrize(
     ("module", "args", "forbidden"),
     [
-        ("ai_flow.cli", ["version"], HEAVY),
-        ("notification_service.cli", ["version"], HEAVY),
-        ("notification_service.cli", ["event", "send", "--help"], HEAVY[:2]),
-        ("ai_flow.cli", ["workflow", "upload", "--help"], HEAVY[:2] + HEAVY[3:]),
-        ("ai_flow.cli", ["task-execution", "list", "--help"], HEAVY[:2] + HEAVY[3:]),
+        ("ai_flow.cli", ["version"], HEAVY + WEB),
+        ("notification_service.cli", ["version"], HEAVY + WEB),
+        ("notification_service.cli", ["event", "send", "--help"], HEAVY[:2] + WEB),
+        ("ai_flow.cli", ["workflow", "upload", "--help"], HEAVY[:2] + HEAVY[3:] + WEB),
+        ("ai_flow.cli", ["task-execution", "list", "--help"], HEAVY[:2] + HEAVY[3:] + WEB),
+        ("ai_flow.cli", ["server", "--help"], WEB),
     ],
 )
 def test_commands_import_only_what_they_run(
@@ -55,3 +59,13 @@ def test_the_daemon_ready_lines_are_the_servers_own() -> None:
     from notification_service.server import STARTED_MESSAGE as NS
 
     assert (af_cli.STARTED_MESSAGE, ns_cli.STARTED_MESSAGE) == (AF, NS)
+
+
+@pytest.mark.parametrize("module", ["ai_flow.ops", "ai_flow.server", "ai_flow.rest"])
+def test_the_python_api_and_the_server_module_load_no_web_stack(module: str) -> None:
+    """`ai_flow.rest` itself holds only the server's handle: FastAPI comes with the app."""
+    code = f"import sys, json, {module}; print(json.dumps(sorted(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    loaded = json.loads(done.stdout)
+    web = [m for m in loaded if m.split(".")[0] in WEB[:-1]]
+    assert not web, web[:10]

@@ -24,8 +24,10 @@ SERVER_SIDE = (
     "ai_flow.ops",
     "ai_flow.plugin_interface",
     "ai_flow.proto",
+    "ai_flow.rest",
     "ai_flow.scheduler",
     "ai_flow.server",
+    "fastapi",
     "grpc",
     "sqlalchemy",
     "alembic",
@@ -39,9 +41,11 @@ PUBLIC_PACKAGES = [
     "ai_flow.executor",
     "ai_flow.metadata",
     "ai_flow.ops",
+    "ai_flow.rest",
     "ai_flow.runtime",
     "ai_flow.scheduler",
     "ai_flow.server",
+    "ai_flow.web",
     "notification_service.client",
     "notification_service.model",
     "notification_service.server",
@@ -113,3 +117,18 @@ def test_public_packages_declare_what_they_export(name: str) -> None:
     }
     missing = public - set(exported)
     assert not missing, f"{name} defines {sorted(missing)} without exporting them"
+
+
+def test_the_web_ui_reads_and_acts_through_the_application_layer() -> None:
+    """Like the other transports: from the metadata layer it takes row types and
+    constants only, never the concept modules that query; nothing of the scheduler or
+    the server."""
+    import ai_flow.metadata as md
+
+    for path in _files("ai_flow/web"):
+        for module, names in _imports(path):
+            assert not module.startswith(("ai_flow.scheduler", "ai_flow.server", "sqlalchemy"))
+            assert not module.startswith("ai_flow.metadata."), f"{path.name} imports {module}"
+            if module == "ai_flow.metadata":
+                queries = [n for n in names if isinstance(getattr(md, n), types.ModuleType)]
+                assert not queries, f"{path.name} imports {queries} from ai_flow.metadata"

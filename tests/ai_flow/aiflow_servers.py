@@ -98,6 +98,7 @@ class Servers:
             "host": "127.0.0.1",
             "rpc_port": 0,
             "internal_rpc_port": 0,
+            "rest_port": 0,
             "metadata_backend_uri": self.metadata_uri,
             "notification_server_uri": self.ns_uri,
             "task_heartbeat_interval": 1,

@@ -19,7 +19,7 @@ from ai_flow.metadata import (
     snapshots,
     workflows,
 )
-from ai_flow.scheduler import PlanError, WorkflowPlan
+from ai_flow.scheduler import PlanError, WorkflowPlan, snapshot_files
 
 
 def upload_workflows(
@@ -73,6 +73,29 @@ def upload_workflows(
                 )
             out.append((row, desc))
     return out
+
+
+def upload_workflow_source(app: App, file_name: str, source: str) -> list[tuple[WorkflowRow, dict]]:
+    """Upload a workflow file sent as text (no artifacts): the server stores the source
+    in the blob store itself, where a client of the gRPC API uploads it first."""
+    name = Path(file_name).name
+    if not name or name != file_name.strip() or not name.endswith(".py"):
+        raise InvalidArgumentError(f"file name {file_name!r} must be a bare name ending in .py")
+    try:
+        uri = app.snapshots.blobs.upload_bytes(name, source.encode())
+    except BlobManagerError as exc:
+        raise InvalidArgumentError(f"{name}: cannot store it: {exc}") from None
+    return upload_workflows(app, name, source, uri, [])
+
+
+def snapshot_source(app: App, snapshot_id: int) -> tuple[WorkflowSnapshotRow, str]:
+    """The snapshot with the text of its workflow file (fetched from the blob store)."""
+    row = get_snapshot(app, snapshot_id)
+    try:
+        directory = app.snapshots.directory(snapshot_files(row))
+        return row, (directory / row.file_name).read_text(errors="replace")
+    except (BlobManagerError, OSError) as exc:
+        raise PreconditionError(f"snapshot {snapshot_id}: its file cannot be read: {exc}") from None
 
 
 def _description(s, row: WorkflowRow) -> dict | None:  # noqa: ANN001

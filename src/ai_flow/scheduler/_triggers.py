@@ -58,7 +58,7 @@ def parse_trigger(text: str) -> StoredTrigger:
         data = json.loads(text)
         keys = frozenset(data.get("expect_event_keys") or ())
         condition = data.get("condition")
-    except (ValueError, AttributeError) as exc:
+    except (ValueError, AttributeError, TypeError) as exc:  # TypeError: keys not a list
         return StoredTrigger(frozenset(), None, f"a stored rule is not valid: {exc}")
     if not is_builtin(condition):
         return StoredTrigger(keys, None)

@@ -12,16 +12,26 @@ from pathlib import Path
 
 import grpc
 
-from ai_flow.app import App
+from ai_flow.app import App, HeartbeatBook
 from ai_flow.blob_manager import create_blob_manager
 from ai_flow.evaluator import EvaluatorPool
 from ai_flow.executor import ExecutorError, TaskExecutor, create_task_executor
 from ai_flow.metadata import check_schema, make_engine, session_factory
 from ai_flow.proto import aiflow_pb2_grpc as pb_grpc
-from ai_flow.scheduler import EventProcessor, Scheduler, SnapshotStore, Speculator, TimerLoop
+from ai_flow.rest import RestServer, RestServerError
+from ai_flow.scheduler import (
+    EventProcessor,
+    Scheduler,
+    SchedulerStats,
+    SnapshotStore,
+    Speculator,
+    TimerLoop,
+)
 from ai_flow.server._command_runner import CommandRunner
 from ai_flow.server._internal_service import InternalServicer
 from ai_flow.server._leadership import Leadership
+from ai_flow.server._metrics import ServerMetrics
+from ai_flow.server._presence import Presence
 from ai_flow.server._reaper import JobReaper
 from ai_flow.server._service import AIFlowServicer
 from ai_flow.server._tasks import SpecFactory, StatusSink
@@ -72,7 +82,15 @@ class AIFlowServer:
             size=s.evaluator_pool_size,
             timeout=s.condition_timeout,
         )
-        self.app = App(self.factory, threading.Lock(), self.snapshots, self.evaluators)
+        # Beats go to the row every quarter timeout, so a beat that reached a standby
+        # counts at the scheduling server before the timeout can strike.
+        self.app = App(
+            self.factory,
+            threading.Lock(),
+            self.snapshots,
+            self.evaluators,
+            heartbeats=HeartbeatBook(persist_every=s.task_heartbeat_timeout / 4),
+        )
         try:
             self.executor = executor or create_task_executor(
                 s.task_executor,
@@ -85,6 +103,10 @@ class AIFlowServer:
             raise ServerStartError(str(exc)) from None
         self.sink = StatusSink(s.notification_server_uri)
         self.stoppers = futures.ThreadPoolExecutor(max_workers=8, thread_name_prefix="af-stop")
+        # Several servers may serve one PostgreSQL/MySQL database; the lease holder
+        # schedules. SQLite serves one server.
+        self.leadership = Leadership(self.factory, s.ha_lease_seconds, self._elected, self._deposed)
+        self.presence = Presence(self.factory, self.leadership.owner, s.ha_lease_seconds)
         self.specs = SpecFactory(
             self.snapshots,
             s.notification_server_uri,
@@ -93,10 +115,9 @@ class AIFlowServer:
             blob_manager_config=blob_config,
             heartbeat_interval=s.task_heartbeat_interval,
             stop_timeout=s.task_stop_timeout,
+            peers=self.presence.peers,
         )
-        # Several servers may serve one PostgreSQL/MySQL database; the lease holder
-        # schedules. SQLite serves one server.
-        self.leadership = Leadership(self.factory, s.ha_lease_seconds, self._elected, self._deposed)
+        self.scheduler_stats = SchedulerStats()  # outlives every scheduling term
         self._duties_lock = threading.Lock()
         self._duties_running = False
         self._make_duties()
@@ -105,6 +126,17 @@ class AIFlowServer:
         self._servers: list[grpc.Server] = []
         self.port: int | None = None
         self.internal_port: int | None = None
+        # The REST API on rest_port; FastAPI is imported only once gRPC serves.
+        self.rest = RestServer(self.app, s.notification_server_uri, log_dir, s.host, s.rest_port)
+        self.metrics = ServerMetrics(
+            self.app,
+            self.scheduler_stats,
+            s.task_executor,
+            latest_offset=self._latest_offset,
+            scheduling=lambda: self.leadership.is_leader,
+        )
+        self.rest.metrics = self.metrics.render
+        self.rest_port: int | None = None
 
     def _make_duties(self) -> None:
         """What only the lease holder runs; built anew for every term."""
@@ -118,6 +150,7 @@ class AIFlowServer:
             self.app.lock,
             on_committed=self._commands_queued,
             fence=self.leadership.fence,
+            stats=self.scheduler_stats,
         )
         self.watcher = Watcher(
             self.factory,
@@ -130,6 +163,7 @@ class AIFlowServer:
             stoppers=self.stoppers,
             heartbeat_timeout=s.task_heartbeat_timeout,
             heartbeat_check_interval=s.task_executor_heartbeat_check_interval,
+            queued_timeout=s.task_queued_timeout,
         )
         self.runner = CommandRunner(
             self.factory,
@@ -182,6 +216,12 @@ class AIFlowServer:
 
     def _deposed(self) -> None:
         self._stop_duties()
+
+    def _latest_offset(self) -> int:
+        latest = self.sink.latest_offset()
+        if latest is None:
+            raise NotificationError("the notification server is not reachable")
+        return latest
 
     def _commands_queued(self) -> None:
         self.runner.wake()
@@ -261,11 +301,17 @@ class AIFlowServer:
                 InternalServicer(self.app), g
             ),
         )
+        try:
+            self.rest_port = self.rest.bind()
+        except RestServerError as exc:
+            raise ServerStartError(str(exc)) from None
         # Task runtimes on this host reach a wildcard address through loopback.
         host = "127.0.0.1" if s.host in _WILDCARDS else s.host
         self.specs.server_address = (
             s.internal_rpc_advertised_address or f"{host}:{self.internal_port}"
         )
+        advertised_host = self.specs.server_address.rpartition(":")[0]
+        self.presence.start(self.specs.server_address, f"{advertised_host}:{self.port}")
         adopted = self.executor.adopt()
         if adopted:
             log.info("adopted %d running task(s)", len(adopted))
@@ -274,14 +320,17 @@ class AIFlowServer:
             self._start_duties()
         self.leadership.start()
         api.start()
+        self.rest.start()
         log.info(STARTED_MESSAGE)
         return self.port
 
     def stop(self, grace: float = 5.0) -> None:
+        self.rest.stop()
         for server in self._servers:
             server.stop(grace).wait()
         self._stop_duties(rebuild=False)
         self.leadership.stop()  # releases the lease: a standby takes over at once
+        self.presence.stop()
         self.stoppers.shutdown(wait=False)
         self.executor.close()
         self.evaluators.close()

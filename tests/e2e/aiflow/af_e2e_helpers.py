@@ -106,6 +106,7 @@ class Stack:
             self.home / "aiflow_server.yaml",
             rpc_port=self.af_port,
             internal_rpc_port=free_port(),
+            rest_port=free_port(),
             notification_server_uri=f"127.0.0.1:{self.ns_port}",
             wait_for_server_started_timeout=2,
         )
