@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from notification_service.settings import unreadable
 from notification_service.util.config_file import ConfigError, load_config
 from notification_service.util.environment import home_dir
 
@@ -184,16 +185,6 @@ class AIFlowServerSettings(BaseModel):
         if kind is not None:
             check_db_type(str(kind), str(data.get("metadata_backend_uri", "sqlite:")))
         return data
-        data = dict(data)
-        uri = data.pop("db_uri", None)
-        kind = data.pop("db_type", None)
-        if uri is not None:
-            if "metadata_backend_uri" in data and data["metadata_backend_uri"] != uri:
-                raise ValueError("set metadata_backend_uri or db_uri (the same thing), not both")
-            data["metadata_backend_uri"] = uri
-        if kind is not None:
-            check_db_type(str(kind), str(data.get("metadata_backend_uri", "sqlite:")))
-        return data
 
     @field_validator("history_retention")
     @classmethod
@@ -288,6 +279,8 @@ def resolve_home(settings: M, home: Path) -> M:
 def _load(path: Path, model: type[M], home: Path) -> M:
     try:
         settings = load_config(path, model, {"AIFLOW_HOME": str(home)})
+    except (OSError, UnicodeDecodeError) as exc:
+        raise unreadable(path, exc, "aiflow config init") from None
     except ConfigError as exc:
         if "not valid YAML" in str(exc) and _BARE_HOME.search(path.read_text()):
             raise ConfigError(

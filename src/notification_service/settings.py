@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from notification_service.util.config_file import load_config
+from notification_service.util.config_file import ConfigError, load_config
 from notification_service.util.environment import home_dir
 
 CONFIG_FILE_NAME = "notification_server.yaml"
@@ -61,6 +61,17 @@ def config_path(home: Path | None = None) -> Path:
 
 def load_settings(home: Path | None = None) -> NotificationServerSettings:
     home = home or notification_home()
-    return load_config(
-        config_path(home), NotificationServerSettings, {"NOTIFICATION_HOME": str(home)}
+    path = config_path(home)
+    try:
+        return load_config(path, NotificationServerSettings, {"NOTIFICATION_HOME": str(home)})
+    except (OSError, UnicodeDecodeError) as exc:
+        raise unreadable(path, exc, "notification config init") from None
+
+
+def unreadable(path: Path, exc: Exception, init: str) -> ConfigError:
+    """A config file that exists but cannot be read (a directory, no permission, binary)."""
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    return ConfigError(
+        f"config file {path} cannot be read ({reason}); make it a readable YAML file, "
+        f"or remove it and run `{init}`"
     )

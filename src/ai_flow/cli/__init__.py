@@ -66,7 +66,30 @@ def _translate(exc: BaseException) -> click.ClickException | None:
         return click.ClickException(
             f"{exc} (is it running? start it with `aiflow server start -d`)"
         )
-    return first_line_of_database_error(exc)
+    translated = first_line_of_database_error(exc)
+    if translated is not None:
+        from ai_flow.settings import server_config_path
+
+        # Name the key and file to fix: the command line's database is the metadata one.
+        hint = f"; check metadata_backend_uri in {server_config_path()}"
+        return click.ClickException(translated.message + hint)
+    return translated
+
+
+def check_addresses(
+    ctx: click.Context | None, param: click.Parameter | None, value: str | None
+) -> str | None:
+    """`host:port[,host:port...]` with ports 1-65535, else a usage error (exit 2): gRPC
+    would quietly wrap port 99999 to 34463, another server."""
+    if value is None:
+        return None
+    for address in value.split(","):
+        host, sep, port = address.strip().rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise click.BadParameter(
+                f"{address.strip()!r} is not HOST:PORT (a port from 1 to 65535)", ctx, param
+            )
+    return value
 
 
 @click.group(
@@ -81,6 +104,7 @@ def _translate(exc: BaseException) -> click.ClickException | None:
     "server_address",
     metavar="HOST:PORT",
     default=None,
+    callback=check_addresses,
     help="AIFlow server to talk to; defaults to server_address of aiflow_client.yaml.",
 )
 def cli(server_address: str | None) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from ai_flow import ops
-from ai_flow.cli._common import confirm, namespace_option, not_found, yes_option
+from ai_flow.cli._common import RECORD_ID, confirm, namespace_option, not_found, yes_option
 
 
 def getter(fetch: Callable[[int], Any | None], noun: str) -> Callable[[int], Any]:
@@ -46,7 +46,7 @@ def add_action(
         click.echo(f"{noun.capitalize()}: {record_id}, {done}.")
 
     command.__doc__ = doc
-    command = click.argument(arg, type=int)(command)
+    command = click.argument(arg, type=RECORD_ID)(command)
     if ask:
         command = yes_option(command)
     group.command(name)(command)

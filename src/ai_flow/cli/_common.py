@@ -17,6 +17,9 @@ DEFAULT_NAMESPACE = "default"
 # The most items the server returns per page (ai_flow.metadata.MAX_LIMIT); a literal so
 # client commands need not import the metadata layer.
 MAX_LIMIT = 1000
+# Record ids are positive int64s (the protocol's); anything else is a usage error (exit 2)
+# rather than an overflow deep in the client.
+RECORD_ID = click.IntRange(1, 2**63 - 1)
 
 
 def output_option(fn: F) -> F:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ai_flow import ops
-from ai_flow.cli._common import emit_list, emit_one, fetch_all, not_found, output_option
+from ai_flow.cli._common import RECORD_ID, emit_list, emit_one, fetch_all, not_found, output_option
 
 COLUMNS = [
     "id",
@@ -29,7 +29,7 @@ def task_execution_group() -> None:
 
 
 @task_execution_group.command("list")
-@click.argument("workflow_execution_id", type=int)
+@click.argument("workflow_execution_id", type=RECORD_ID)
 @output_option
 def list_(workflow_execution_id: int, fmt: str) -> None:
     """List all task executions of the workflow execution."""
@@ -40,7 +40,7 @@ def list_(workflow_execution_id: int, fmt: str) -> None:
 
 
 @task_execution_group.command("show")
-@click.argument("task_execution_id", type=int)
+@click.argument("task_execution_id", type=RECORD_ID)
 @output_option
 def show(task_execution_id: int, fmt: str) -> None:
     """Show the task execution (with its try number and error, if any)."""
@@ -51,7 +51,7 @@ def show(task_execution_id: int, fmt: str) -> None:
 
 
 @task_execution_group.command("start")
-@click.argument("workflow_execution_id", type=int)
+@click.argument("workflow_execution_id", type=RECORD_ID)
 @click.argument("task_name")
 def start(workflow_execution_id: int, task_name: str) -> None:
     """Start a new run of TASK_NAME in the workflow execution (unless one is alive)."""
@@ -60,7 +60,7 @@ def start(workflow_execution_id: int, task_name: str) -> None:
 
 
 @task_execution_group.command("stop")
-@click.argument("workflow_execution_id", type=int)
+@click.argument("workflow_execution_id", type=RECORD_ID)
 @click.argument("task_name")
 def stop(workflow_execution_id: int, task_name: str) -> None:
     """Stop the alive run of TASK_NAME in the workflow execution (asynchronously)."""

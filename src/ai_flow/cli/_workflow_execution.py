@@ -6,6 +6,7 @@ import click
 
 from ai_flow import ops
 from ai_flow.cli._common import (
+    RECORD_ID,
     confirm,
     emit_list,
     emit_one,
@@ -51,7 +52,7 @@ def start(workflow_name: str, namespace: str) -> None:
 
 
 @workflow_execution_group.command("stop")
-@click.argument("workflow_execution_id", type=int)
+@click.argument("workflow_execution_id", type=RECORD_ID)
 def stop(workflow_execution_id: int) -> None:
     """Stop the workflow execution and its tasks (asynchronously)."""
     _get(workflow_execution_id)
@@ -65,6 +66,8 @@ def stop(workflow_execution_id: int) -> None:
 @yes_option
 def stop_all(workflow_name: str, namespace: str, yes: bool) -> None:
     """Stop every running execution of the workflow (asynchronously)."""
+    if ops.get_workflow(workflow_name, namespace) is None:
+        raise not_found(f"workflow {namespace}.{workflow_name}")
     confirm(yes, f"Stop all running executions of workflow {namespace}.{workflow_name}?")
     count = ops.stop_workflow_executions(workflow_name, namespace)
     click.echo(f"Stopping {count} execution(s) of workflow {namespace}.{workflow_name}.")
@@ -81,7 +84,7 @@ def list_(workflow_name: str, namespace: str, fmt: str) -> None:
 
 
 @workflow_execution_group.command("show")
-@click.argument("workflow_execution_id", type=int)
+@click.argument("workflow_execution_id", type=RECORD_ID)
 @output_option
 def show(workflow_execution_id: int, fmt: str) -> None:
     """Show the workflow execution."""
@@ -89,7 +92,7 @@ def show(workflow_execution_id: int, fmt: str) -> None:
 
 
 @workflow_execution_group.command("delete")
-@click.argument("workflow_execution_id", type=int)
+@click.argument("workflow_execution_id", type=RECORD_ID)
 @yes_option
 def delete(workflow_execution_id: int, yes: bool) -> None:
     """Delete the finished workflow execution with its task executions."""

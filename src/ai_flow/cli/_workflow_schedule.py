@@ -7,6 +7,7 @@ import click
 from ai_flow import ops
 from ai_flow.cli._by_id import add_action, add_delete_all, getter
 from ai_flow.cli._common import (
+    RECORD_ID,
     emit_list,
     emit_one,
     fetch_all,
@@ -60,7 +61,7 @@ def list_(workflow_name: str, namespace: str, fmt: str) -> None:
 
 
 @workflow_schedule_group.command("show")
-@click.argument("workflow_schedule_id", type=int)
+@click.argument("workflow_schedule_id", type=RECORD_ID)
 @output_option
 def show(workflow_schedule_id: int, fmt: str) -> None:
     """Shows the details of the workflow schedule by id."""

@@ -10,6 +10,7 @@ import click
 from ai_flow import ops
 from ai_flow.cli._by_id import add_action, add_delete_all, getter
 from ai_flow.cli._common import (
+    RECORD_ID,
     emit_list,
     emit_one,
     fetch_all,
@@ -55,7 +56,7 @@ def list_(workflow_name: str, namespace: str, fmt: str) -> None:
 
 
 @workflow_trigger_group.command("show")
-@click.argument("workflow_trigger_id", type=int)
+@click.argument("workflow_trigger_id", type=RECORD_ID)
 @output_option
 def show(workflow_trigger_id: int, fmt: str) -> None:
     """Shows the details of the workflow event trigger by id."""

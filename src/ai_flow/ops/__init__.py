@@ -3,6 +3,7 @@
 from ai_flow.ops._client import (
     AIFlowClientError,
     AlreadyExistsError,
+    ClientConfigError,
     InvalidArgumentError,
     NotFoundError,
     ServerUnavailableError,
@@ -79,6 +80,7 @@ from ai_flow.ops.workflow_trigger_ops import (
 __all__ = [
     "AIFlowClientError",
     "AlreadyExistsError",
+    "ClientConfigError",
     "InvalidArgumentError",
     "NamespaceMeta",
     "NotFoundError",

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import grpc
 
 from ai_flow.proto import aiflow_pb2_grpc as pb_grpc
+from notification_service.util.config_file import ConfigError
 
 T = TypeVar("T")
+M = TypeVar("M")
 RPC_TIMEOUT = 30.0
 
 
@@ -32,6 +34,25 @@ class InvalidArgumentError(AIFlowClientError, ValueError):
 
 class ServerUnavailableError(AIFlowClientError, ConnectionError):
     pass
+
+
+class ClientConfigError(AIFlowClientError, ConfigError):
+    """aiflow_client.yaml is missing a piece, unreadable or invalid (a ConfigError too)."""
+
+
+def build(message: Callable[..., M], **fields: Any) -> M:
+    """`message(**fields)`; a value the protocol cannot carry (an id beyond int64, a
+    name that is not a string) is an InvalidArgumentError naming the field."""
+    try:
+        return message(**fields)
+    except (TypeError, ValueError):
+        pass
+    for name, value in fields.items():
+        try:
+            message(**{name: value})
+        except (TypeError, ValueError) as exc:
+            raise InvalidArgumentError(f"invalid {name} {value!r}: {exc}") from None
+    raise InvalidArgumentError(f"invalid request: {fields!r}")
 
 
 _CODES: dict[grpc.StatusCode, type[AIFlowClientError]] = {
@@ -57,7 +78,10 @@ def server_address() -> str:
         return _address_override
     from ai_flow.settings import load_client_settings
 
-    return load_client_settings().server_address
+    try:
+        return load_client_settings().server_address
+    except ConfigError as exc:
+        raise ClientConfigError(str(exc)) from None
 
 
 _preferred: dict[str, int] = {}  # server_address -> index of the last one that answered

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ai_flow.ops._client import RPC_TIMEOUT, call
+from ai_flow.ops._client import RPC_TIMEOUT, build, call
 from ai_flow.ops._meta import SchedulerErrorMeta
 from ai_flow.ops._paging import page
 from ai_flow.proto import aiflow_pb2 as pb
@@ -12,6 +12,6 @@ def list_scheduler_errors(
     limit: int | None = None, offset: int | None = None
 ) -> list[SchedulerErrorMeta]:
     """Newest first, one bounded page."""
-    request = pb.ListSchedulerErrorsRequest(page=page(limit, offset))
+    request = build(pb.ListSchedulerErrorsRequest, page=page(limit, offset))
     msg = call(lambda s: s.ListSchedulerErrors(request, timeout=RPC_TIMEOUT))
     return [SchedulerErrorMeta.from_proto(e) for e in msg.errors]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ai_flow.ops._client import RPC_TIMEOUT, NotFoundError, call
+from ai_flow.ops._client import RPC_TIMEOUT, NotFoundError, build, call
 from ai_flow.ops._meta import WorkflowExecutionMeta
 from ai_flow.ops._paging import page, ref
 from ai_flow.proto import aiflow_pb2 as pb
@@ -18,7 +18,7 @@ def start_workflow_execution(workflow_name: str, namespace: str = "default") -> 
 
 def stop_workflow_execution(workflow_execution_id: int) -> None:
     """Asynchronously stop the execution and all of its tasks."""
-    request = pb.IdRequest(id=workflow_execution_id)
+    request = build(pb.IdRequest, id=workflow_execution_id)
     call(lambda s: s.StopWorkflowExecution(request, timeout=RPC_TIMEOUT))
 
 
@@ -34,7 +34,7 @@ def get_workflow_execution(workflow_execution_id: int) -> WorkflowExecutionMeta 
     try:
         msg = call(
             lambda s: s.GetWorkflowExecution(
-                pb.IdRequest(id=workflow_execution_id), timeout=RPC_TIMEOUT
+                build(pb.IdRequest, id=workflow_execution_id), timeout=RPC_TIMEOUT
             )
         )
     except NotFoundError:
@@ -48,8 +48,8 @@ def list_workflow_executions(
     limit: int | None = None,
     offset: int | None = None,
 ) -> list[WorkflowExecutionMeta]:
-    request = pb.ListByWorkflowRequest(
-        workflow=ref(workflow_name, namespace), page=page(limit, offset)
+    request = build(
+        pb.ListByWorkflowRequest, workflow=ref(workflow_name, namespace), page=page(limit, offset)
     )
     msg = call(lambda s: s.ListWorkflowExecutions(request, timeout=RPC_TIMEOUT))
     return [WorkflowExecutionMeta.from_proto(m) for m in msg.executions]
@@ -57,5 +57,5 @@ def list_workflow_executions(
 
 def delete_workflow_execution(workflow_execution_id: int) -> None:
     """Delete a finished execution with its task executions."""
-    request = pb.IdRequest(id=workflow_execution_id)
+    request = build(pb.IdRequest, id=workflow_execution_id)
     call(lambda s: s.DeleteWorkflowExecution(request, timeout=RPC_TIMEOUT))

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ai_flow.ops._client import RPC_TIMEOUT, InvalidArgumentError, NotFoundError, call
+from ai_flow.ops._client import (
+    RPC_TIMEOUT,
+    ClientConfigError,
+    InvalidArgumentError,
+    NotFoundError,
+    build,
+    call,
+)
 from ai_flow.ops._meta import WorkflowMeta
 from ai_flow.ops._paging import page, ref
 from ai_flow.proto import aiflow_pb2 as pb
@@ -13,8 +20,12 @@ from ai_flow.proto import aiflow_pb2 as pb
 def _blob_manager():  # noqa: ANN202
     from ai_flow.blob_manager import BlobManagerError, create_blob_manager
     from ai_flow.settings import client_config_path, load_client_settings
+    from notification_service.util.config_file import ConfigError
 
-    blob = load_client_settings().blob_manager
+    try:
+        blob = load_client_settings().blob_manager
+    except ConfigError as exc:
+        raise ClientConfigError(str(exc)) from None
     try:
         return create_blob_manager(blob.blob_manager_class, blob.blob_manager_config or {})
     except BlobManagerError as exc:
@@ -50,12 +61,17 @@ def upload_workflows(
     from ai_flow.blob_manager import upload_artifact
 
     blobs = _blob_manager()
+    # A server that does not answer fails the upload before any blob is stored.
+    call(lambda s: s.ListNamespaces(build(pb.ListNamespacesRequest), timeout=RPC_TIMEOUT))
     stored = [upload_artifact(blobs, a) for a in files]
-    request = pb.UploadWorkflowsRequest(
+    request = build(
+        pb.UploadWorkflowsRequest,
         file_name=path.name,
         source=source,
         source_uri=blobs.upload(str(path)),
-        artifacts=[pb.ArtifactProto(name=a.name, uri=a.uri, directory=a.directory) for a in stored],
+        artifacts=[
+            build(pb.ArtifactProto, name=a.name, uri=a.uri, directory=a.directory) for a in stored
+        ],
     )
     msg = call(lambda s: s.UploadWorkflows(request, timeout=120))
     return [WorkflowMeta.from_proto(w) for w in msg.workflows]
@@ -72,7 +88,7 @@ def get_workflow(workflow_name: str, namespace: str = "default") -> WorkflowMeta
 def list_workflows(
     namespace: str = "default", limit: int | None = None, offset: int | None = None
 ) -> list[WorkflowMeta]:
-    request = pb.ListWorkflowsRequest(namespace=namespace, page=page(limit, offset))
+    request = build(pb.ListWorkflowsRequest, namespace=namespace, page=page(limit, offset))
     msg = call(lambda s: s.ListWorkflows(request, timeout=RPC_TIMEOUT))
     return [WorkflowMeta.from_proto(w) for w in msg.workflows]
 

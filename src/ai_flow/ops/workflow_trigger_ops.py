@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ai_flow.ops._client import RPC_TIMEOUT, InvalidArgumentError, NotFoundError, call
+from ai_flow.ops._client import RPC_TIMEOUT, InvalidArgumentError, NotFoundError, build, call
 from ai_flow.ops._paging import page, ref
 from ai_flow.ops._timer_meta import WorkflowTriggerMeta
 from ai_flow.proto import aiflow_pb2 as pb
@@ -30,7 +30,7 @@ def add_workflow_trigger(
         text = encode_rule(rule)
     except RuleCodecError as exc:
         raise InvalidArgumentError(f"cannot add the trigger: {exc}") from None
-    request = pb.AddWorkflowTriggerRequest(workflow=ref(workflow_name, namespace), rule=text)
+    request = build(pb.AddWorkflowTriggerRequest, workflow=ref(workflow_name, namespace), rule=text)
     msg = call(lambda s: s.AddWorkflowTrigger(request, timeout=120))
     return WorkflowTriggerMeta.from_proto(msg)
 
@@ -38,7 +38,9 @@ def add_workflow_trigger(
 def get_workflow_trigger(trigger_id: int) -> WorkflowTriggerMeta | None:
     """The trigger, or None if there is none with this id."""
     try:
-        msg = call(lambda s: s.GetWorkflowTrigger(pb.IdRequest(id=trigger_id), timeout=RPC_TIMEOUT))
+        msg = call(
+            lambda s: s.GetWorkflowTrigger(build(pb.IdRequest, id=trigger_id), timeout=RPC_TIMEOUT)
+        )
     except NotFoundError:
         return None
     return WorkflowTriggerMeta.from_proto(msg)
@@ -51,8 +53,8 @@ def list_workflow_triggers(
     offset: int | None = None,
 ) -> list[WorkflowTriggerMeta]:
     """One page of the workflow's triggers (the server's default page without `limit`)."""
-    request = pb.ListByWorkflowRequest(
-        workflow=ref(workflow_name, namespace), page=page(limit, offset)
+    request = build(
+        pb.ListByWorkflowRequest, workflow=ref(workflow_name, namespace), page=page(limit, offset)
     )
     msg = call(lambda s: s.ListWorkflowTriggers(request, timeout=RPC_TIMEOUT))
     return [WorkflowTriggerMeta.from_proto(m) for m in msg.triggers]
@@ -60,18 +62,22 @@ def list_workflow_triggers(
 
 def pause_workflow_trigger(trigger_id: int) -> WorkflowTriggerMeta:
     """Ignore events until resumed; the trigger and its state are kept."""
-    msg = call(lambda s: s.PauseWorkflowTrigger(pb.IdRequest(id=trigger_id), timeout=RPC_TIMEOUT))
+    msg = call(
+        lambda s: s.PauseWorkflowTrigger(build(pb.IdRequest, id=trigger_id), timeout=RPC_TIMEOUT)
+    )
     return WorkflowTriggerMeta.from_proto(msg)
 
 
 def resume_workflow_trigger(trigger_id: int) -> WorkflowTriggerMeta:
-    msg = call(lambda s: s.ResumeWorkflowTrigger(pb.IdRequest(id=trigger_id), timeout=RPC_TIMEOUT))
+    msg = call(
+        lambda s: s.ResumeWorkflowTrigger(build(pb.IdRequest, id=trigger_id), timeout=RPC_TIMEOUT)
+    )
     return WorkflowTriggerMeta.from_proto(msg)
 
 
 def delete_workflow_trigger(trigger_id: int) -> None:
     """Delete the trigger with its rule state."""
-    call(lambda s: s.DeleteWorkflowTrigger(pb.IdRequest(id=trigger_id), timeout=RPC_TIMEOUT))
+    call(lambda s: s.DeleteWorkflowTrigger(build(pb.IdRequest, id=trigger_id), timeout=RPC_TIMEOUT))
 
 
 def delete_workflow_triggers(workflow_name: str, namespace: str = "default") -> int:

@@ -43,7 +43,7 @@ def _listen(host: str, port: int) -> socket.socket:
         sock.close()
         raise RestServerError(
             f"cannot listen on {host}:{port} (rest): the port is in use or not allowed "
-            f"({exc.strerror or exc})"
+            f"({exc.strerror or exc}); set rest_port (and host) in aiflow_server.yaml"
         ) from None
     sock.setblocking(False)
     return sock

@@ -27,5 +27,11 @@ def _known() -> tuple[type[Exception], ...]:
     return (ConfigError, MetadataError, ServerStartError)
 
 
+def _database_hint() -> str:
+    from ai_flow.settings import server_config_path
+
+    return f"check metadata_backend_uri in {server_config_path()}"
+
+
 if __name__ == "__main__":
-    sys.exit(serve(_run, _known))
+    sys.exit(serve(_run, _known, _database_hint))

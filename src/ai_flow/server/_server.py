@@ -257,8 +257,10 @@ class AIFlowServer:
         except RuntimeError:
             bound = 0
         if not bound:
+            key = {"rpc": "rpc_port", "internal rpc": "internal_rpc_port"}.get(what, what)
             raise ServerStartError(
-                f"cannot listen on {address} ({what}): the port is in use or not allowed"
+                f"cannot listen on {address} ({what}): the port is in use or not allowed; "
+                f"set {key} (and host) in aiflow_server.yaml"
             )
         self._servers.append(server)
         return server, bound

@@ -29,6 +29,16 @@ def _known_errors() -> tuple[type[Exception], ...]:
     return (ConfigError, SchemaError, ServerStartError, NotificationError, DaemonError)
 
 
+def _translate(exc: BaseException) -> click.ClickException | None:
+    translated = first_line_of_database_error(exc)
+    if translated is not None:
+        from notification_service.settings import config_path
+
+        # The key and the file to fix.
+        return click.ClickException(f"{translated.message}; check db_uri in {config_path()}")
+    return translated
+
+
 @click.group(
     cls=LazyGroup,
     lazy={
@@ -38,7 +48,7 @@ def _known_errors() -> tuple[type[Exception], ...]:
         "event": "notification_service.cli._event:event_group",
     },
     known_errors=_known_errors,
-    translate=first_line_of_database_error,
+    translate=_translate,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 def cli() -> None:

@@ -29,11 +29,28 @@ def output_option(default: str = "table") -> Callable[[Any], Any]:
     )
 
 
+def check_uris(
+    ctx: click.Context | None, param: click.Parameter | None, value: str | None
+) -> str | None:
+    """`host:port[,host:port...]` with ports 1-65535, else a usage error (exit 2): gRPC
+    would quietly wrap port 99999 to 34463, another server."""
+    if value is None:
+        return None
+    for uri in value.split(","):
+        host, sep, port = uri.strip().rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise click.BadParameter(
+                f"{uri.strip()!r} is not HOST:PORT (a port from 1 to 65535)", ctx, param
+            )
+    return value
+
+
 def server_uri_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "-s",
         "--server-uri",
         default=None,
+        callback=check_uris,
         help="Uri of the notification server (host:port[,host:port...]); "
         "defaults to localhost:<server_port> from the config file, else localhost:50052.",
     )(fn)

@@ -23,16 +23,19 @@ EVENT_COLUMNS = ["offset", "key", "value", "namespace", "sender", "context", "cr
 KEY_HELP = "KEY is the event key; '*' matches every key."
 BEGIN_OFFSET_HELP = "Only events after this offset (exclusive); 0 means from the start."
 BEGIN_TIME_HELP = "Only events created at or after this ISO 8601 time, e.g. 2024-01-31T12:00."
+# Offsets are int64s and a page limit an int32 in the protocol: beyond is a usage error.
+OFFSET = click.IntRange(0, 2**63 - 1)
+LIMIT = click.IntRange(1, 2**31 - 1)
 
 
 def _filters(fn):  # noqa: ANN001, ANN202
     """The filter options shared by `list` and `count`."""
     fn = click.option("--sender", default=None, help="Only events from this sender.")(fn)
     fn = click.option(
-        "--end-offset", type=int, default=None, help="Up to this offset (inclusive)."
+        "--end-offset", type=OFFSET, default=None, help="Up to this offset (inclusive)."
     )(fn)
     fn = click.option("--begin-time", default=None, help=BEGIN_TIME_HELP)(fn)
-    fn = click.option("--begin-offset", type=int, default=None, help=BEGIN_OFFSET_HELP)(fn)
+    fn = click.option("--begin-offset", type=OFFSET, default=None, help=BEGIN_OFFSET_HELP)(fn)
     return namespace_option(server_uri_option(fn))
 
 
@@ -69,7 +72,7 @@ def send(
 @_filters
 @click.option(
     "--limit",
-    type=click.IntRange(min=1),
+    type=LIMIT,
     default=None,
     help="At most this many events (without it: one server page, 1,000 by default).",
 )
@@ -137,7 +140,7 @@ class _Printer(ListenerProcessor):
 
 @event_group.command("listen", epilog=KEY_HELP)
 @click.argument("key")
-@click.option("--begin-offset", type=int, default=None, help=BEGIN_OFFSET_HELP)
+@click.option("--begin-offset", type=OFFSET, default=None, help=BEGIN_OFFSET_HELP)
 @click.option("--begin-time", default=None, help=BEGIN_TIME_HELP + " Default: now.")
 @namespace_option
 @server_uri_option

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Callable
 from datetime import datetime
+from typing import TypeVar
 
 from notification_service.client._channel import FailoverChannel
+from notification_service.client._errors import InvalidRequestError
 from notification_service.client._listener import ListenerProcessor, ListenerThread
 from notification_service.client._stream import EventSender
 from notification_service.model import DEFAULT_NAMESPACE, Event, EventFilter
@@ -17,6 +20,16 @@ from notification_service.proto.convert import (
 )
 
 TimeArg = int | float | datetime | None
+T = TypeVar("T")
+
+
+def _request(build: Callable[[], T]) -> T:
+    """Build a request; a value the protocol cannot carry (an offset beyond int64, a key
+    that is not a string) is an InvalidRequestError, not a protobuf ValueError."""
+    try:
+        return build()
+    except (TypeError, ValueError) as exc:
+        raise InvalidRequestError(f"invalid request: {exc}") from None
 
 
 def to_ms(value: TimeArg) -> int | None:
@@ -72,13 +85,15 @@ class NotificationClient:
         restart) return the event stored first instead of storing a new one. `namespace`
         overrides the client's for this event.
         """
-        request = pb.SendEventRequest(
-            key=key,
-            value=value,
-            namespace=namespace or self.namespace or DEFAULT_NAMESPACE,
-            sender=self.sender,
-            context=context,
-            idempotency_id=idempotency_id or uuid.uuid4().hex,
+        request = _request(
+            lambda: pb.SendEventRequest(
+                key=key,
+                value=value,
+                namespace=namespace or self.namespace or DEFAULT_NAMESPACE,
+                sender=self.sender,
+                context=context,
+                idempotency_id=idempotency_id or uuid.uuid4().hex,
+            )
         )
         return event_from_proto(self._sender.send(request))
 
@@ -87,13 +102,15 @@ class NotificationClient:
     ) -> list[Event]:
         """Store (key, value[, context]) tuples in one round trip and one transaction."""
         requests = [
-            pb.SendEventRequest(
-                key=item[0],
-                value=item[1],
-                namespace=self.namespace or DEFAULT_NAMESPACE,
-                sender=self.sender,
-                context=item[2] if len(item) > 2 else None,
-                idempotency_id=uuid.uuid4().hex,
+            _request(
+                lambda item=item: pb.SendEventRequest(  # type: ignore[misc]
+                    key=item[0],
+                    value=item[1],
+                    namespace=self.namespace or DEFAULT_NAMESPACE,
+                    sender=self.sender,
+                    context=item[2] if len(item) > 2 else None,
+                    idempotency_id=uuid.uuid4().hex,
+                )
             )
             for item in events
         ]
@@ -127,8 +144,13 @@ class NotificationClient:
         )
         events: list[Event] = []
         while True:
-            want = 0 if limit is None else limit - len(events)
-            request = pb.ListEventsRequest(filter=filter_to_proto(flt), limit=want)
+            # A page is an int32 on the wire; larger limits are reached page by page.
+            want = 0 if limit is None else min(limit - len(events), 2**31 - 1)
+            request = _request(
+                lambda f=flt, w=want: pb.ListEventsRequest(  # type: ignore[misc]
+                    filter=filter_to_proto(f), limit=w
+                )
+            )
             resp = self._channel.call(
                 lambda stub, t, r=request: stub.ListEvents(r, timeout=t)  # type: ignore[misc]
             )
@@ -152,7 +174,7 @@ class NotificationClient:
         flt = EventFilter(
             _keys(key), namespace, sender, begin_offset, to_ms(begin_time), end_offset
         )
-        request = pb.CountEventsRequest(filter=filter_to_proto(flt))
+        request = _request(lambda: pb.CountEventsRequest(filter=filter_to_proto(flt)))
         resp = self._channel.call(lambda stub, t: stub.CountEvents(request, timeout=t))
         return resp.count, {(c.sender or None): c.count for c in resp.sender_counts}
 
@@ -164,7 +186,7 @@ class NotificationClient:
 
     def time_to_offset(self, time: TimeArg) -> int:
         """The highest offset created at or before `time` (datetime or epoch ms)."""
-        request = pb.TimeToOffsetRequest(timestamp=to_ms(time) or 0)
+        request = _request(lambda: pb.TimeToOffsetRequest(timestamp=to_ms(time) or 0))
         return self._channel.call(lambda stub, t: stub.TimeToOffset(request, timeout=t)).offset
 
     def register_listener(
@@ -191,6 +213,7 @@ class NotificationClient:
             to_ms(begin_time),
             key_prefixes=tuple(key_prefixes or ()),
         )
+        _request(lambda: filter_to_proto(flt))  # refuse a bad filter here, not on the thread
         thread = ListenerThread(self._channel, listener_processor, flt)
         listener_id = uuid.uuid4().hex
         with self._lock:

@@ -26,5 +26,11 @@ def _known() -> tuple[type[Exception], ...]:
     return (ConfigError, SchemaError, ServerStartError)
 
 
+def _database_hint() -> str:
+    from notification_service.settings import config_path
+
+    return f"check db_uri in {config_path()}"
+
+
 if __name__ == "__main__":
-    sys.exit(serve(_run, _known))
+    sys.exit(serve(_run, _known, _database_hint))

@@ -119,7 +119,10 @@ class NotificationServer:
             port = 0
         if not port:
             await server.stop(None)
-            raise ServerStartError(f"cannot listen on {address}: the port is in use or not allowed")
+            raise ServerStartError(
+                f"cannot listen on {address}: the port is in use or not allowed; "
+                "set server_port (and host) in notification_server.yaml"
+            )
         await server.start()
         self._grpc = server
         return port

@@ -38,7 +38,7 @@ def describe_validation_error(exc: ValidationError) -> str:
     for err in exc.errors():
         loc = ".".join(str(p) for p in err["loc"]) or "(root)"
         if err["type"] == "extra_forbidden":
-            parts.append(f"unknown key '{loc}'")
+            parts.append(f"unknown key '{loc}' (remove it, or check its spelling)")
         elif not err["loc"]:  # a check across keys: its message names them
             parts.append(str(err["msg"]).removeprefix("Value error, "))
         else:

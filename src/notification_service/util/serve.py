@@ -12,15 +12,41 @@ import sys
 from collections.abc import Callable
 
 
-def serve(run: Callable[[], None], known_errors: Callable[[], tuple[type[Exception], ...]]) -> int:
-    """Run `run` (which serves until a signal); a known error exits 1 with one line."""
+def serve(
+    run: Callable[[], None],
+    known_errors: Callable[[], tuple[type[Exception], ...]],
+    database_hint: Callable[[], str] | None = None,
+) -> int:
+    """Run `run` (which serves until a signal); a known error exits 1 with one line, and
+    so does a database error (its first line, then `database_hint()`: which key of which
+    file names the database)."""
     # gRPC's native layer repeats our errors on stderr; the user's value still wins.
     os.environ.setdefault("GRPC_VERBOSITY", "NONE")
     try:
         run()
     except Exception as exc:
-        if not isinstance(exc, known_errors()):
+        message = _message(exc, known_errors(), database_hint)
+        if message is None:
             raise
-        print(f"Error: {exc}", file=sys.stderr, flush=True)
+        print(f"Error: {message}", file=sys.stderr, flush=True)
         return 1
     return 0
+
+
+def _message(
+    exc: Exception,
+    known: tuple[type[Exception], ...],
+    database_hint: Callable[[], str] | None,
+) -> str | None:
+    if isinstance(exc, known):
+        return str(exc)
+    if database_hint is None:
+        return None
+    from sqlalchemy.exc import SQLAlchemyError
+
+    if not isinstance(exc, SQLAlchemyError):
+        return None
+    # The driver's message only: SQLAlchemy appends the SQL and a background link.
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    first = text.splitlines()[0] if text else type(exc).__name__
+    return f"database error: {first}; {database_hint()}"
