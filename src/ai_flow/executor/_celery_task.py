@@ -9,7 +9,10 @@ as its worker: when the worker's main process dies (SIGKILL, OOM) the pool proce
 the runtime and everything it spawned, and when the pool process itself dies the kernel
 kills the runtime (PR_SET_PDEATHSIG), so its heartbeats stop and the server fails the
 try after ``task_heartbeat_timeout``; a redelivered copy of the message is refused by
-the claim.
+the claim. What the runtime spawned in sessions of its own (a BashOperator's bash) would
+outlive it when the pool process dies with the worker (a SIGKILL of the worker's process
+group) and run beside the retry: a sweeper process per try, outside the worker's group,
+keeps the runtime's process tree in view and kills it when the pool process dies.
 
 Control commands (in the worker's main process):
 
@@ -21,6 +24,7 @@ Control commands (in the worker's main process):
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import signal
@@ -81,6 +85,7 @@ def run_runtime(spec: TaskSpec, home: str, log_dir: str) -> int:
     argv = [sys.executable, "-m", "ai_flow.runtime", "--home", home, "--log-dir", log_dir]
     argv.append(spec_file)
     parent = os.getpid()
+    context = spec.task_context().to_json()
     try:
         with open(paths.log_path, "ab") as early_log:
             child = subprocess.Popen(
@@ -89,15 +94,45 @@ def run_runtime(spec: TaskSpec, home: str, log_dir: str) -> int:
                 stdout=subprocess.DEVNULL,
                 stderr=early_log,  # until the runtime redirects it: start-up crashes
                 cwd=paths.working_dir,
-                env=child_environment(spec.task_context().to_json()),
+                env=child_environment(context),
                 start_new_session=True,  # signalled as a group, like local tasks
                 preexec_fn=_die_with(parent),
             )
         log.info("running %s, pid %s", spec.label, child.pid)
-        return _wait(child)
+        this_try = json.dumps([spec.task_execution_id, spec.try_number])
+        sweeper = _start_sweeper(child.pid, spec_file, this_try)
+        try:
+            return _wait(child)
+        finally:
+            if sweeper is not None:
+                sweeper.kill()  # the try ended with this process alive: nothing to sweep
+                sweeper.wait()
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(spec_file)
+
+
+#: In the sweeper's command line: `aiflow_signal` leaves it out of the runtimes it signals.
+SWEEPER_MARK = "aiflow-try-sweeper"
+# The sweeper (`_try_sweeper.py`) runs by path in a bare interpreter: no ai_flow import,
+# a few ms to start.
+_SWEEPER = str(Path(__file__).with_name("_try_sweeper.py"))
+
+
+def _start_sweeper(runtime: int, spec_file: str, this_try: str) -> subprocess.Popen[bytes] | None:
+    argv = [sys.executable, _SWEEPER, SWEEPER_MARK, str(os.getpid()), str(runtime)]
+    argv += [spec_file, str(WATCH_INTERVAL), this_try]
+    try:
+        return subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # not in the worker's process group: it outlives it
+        )
+    except OSError as exc:  # the try runs all the same, as it did before sweepers
+        log.warning("cannot start the sweeper of task process %s: %s", runtime, exc)
+        return None
 
 
 def _wait(child: subprocess.Popen[bytes]) -> int:
@@ -136,10 +171,17 @@ def kill_tree(pid: int) -> None:
 
 
 def _runtime_pids(pool_pid: int) -> list[int]:
+    found = []
     try:
-        return [p.pid for p in psutil.Process(pool_pid).children()]
+        for child in psutil.Process(pool_pid).children():
+            try:
+                if SWEEPER_MARK not in child.cmdline():
+                    found.append(child.pid)
+            except psutil.Error:
+                continue
     except psutil.Error:
         return []
+    return found
 
 
 @inspect_command(name="aiflow_running")
