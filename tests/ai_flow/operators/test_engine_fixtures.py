@@ -205,8 +205,9 @@ def test_spark_cluster_mode_legacy_gateway_also_exits_0(
     """Against the master's RPC port (master_url) spark-submit warns "Master endpoint
     spark://host:port was not a REST server. Falling back to legacy submission gateway
     instead.", logs "INFO ClientEndpoint: Driver successfully submitted as driver-<id>",
-    waits, logs "State of driver driver-<id> is FAILED, exiting spark-submit JVM." and
-    still exits 0."""
+    may log the driver's state once ("State of driver driver-<id> is FAILED" when it had
+    already failed; on a loaded machine it exits before) and still exits 0 — so only the
+    master's status says the driver failed."""
     jar = spark_failing_driver_jar(tmp_path, exit_code=7)
     done = spark_cluster.spark_submit(
         "--master", spark_cluster.master_url, "--deploy-mode", "cluster",
@@ -215,8 +216,7 @@ def test_spark_cluster_mode_legacy_gateway_also_exits_0(
     assert done.returncode == 0, done.stderr[-3000:]
     submitted = re.search(r"Driver successfully submitted as (driver-\d{14}-\d{4})", done.stderr)
     assert submitted, done.stderr
-    assert f"State of driver {submitted.group(1)} is FAILED" in done.stderr
-    assert spark_cluster.driver_status(submitted.group(1))["driverState"] == "FAILED"
+    assert spark_cluster.wait_driver(submitted.group(1)) == "FAILED"
 
 
 def test_spark_cluster_mode_ok_driver_finishes(
