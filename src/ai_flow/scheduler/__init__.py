@@ -16,12 +16,11 @@ from ai_flow.scheduler._reports import StatusReport, parse_report
 from ai_flow.scheduler._scheduler import Scheduler
 from ai_flow.scheduler._snapshots import SnapshotStore, snapshot_files
 from ai_flow.scheduler._speculation import Speculator
-from ai_flow.scheduler._stats import LATENCY_BUCKETS, SchedulerStats
+from ai_flow.scheduler._stats import SchedulerStats
 from ai_flow.scheduler._timers import TimerLoop
 from ai_flow.scheduler._triggers import StoredTrigger, parse_trigger
 
 __all__ = [
-    "LATENCY_BUCKETS",
     "EventProcessor",
     "PlanError",
     "RulePlan",

@@ -229,7 +229,7 @@ class Scheduler:
         if decided:
             oldest = min((e.create_time for e in events if e.create_time), default=None)
             if oldest is not None:
-                stats.decided(max(0.0, now() - oldest / 1000))
+                stats.latency.observe(max(0.0, now() - oldest / 1000))
 
     def _look_ahead(self, events: list[Event]) -> Speculation:
         if not self._stream.interest.user_code:

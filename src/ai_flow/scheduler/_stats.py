@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from notification_service.util.histogram import Histogram
+
 #: Upper bounds (seconds) of the event -> action latency histogram's buckets.
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
@@ -21,14 +23,4 @@ class SchedulerStats:
     task_reports: Counter[str] = field(default_factory=Counter)  # by reported status
     #: Transactions that queued commands: seconds from the batch's oldest event being
     #: stored to the decision committed.
-    latency_buckets: list[int] = field(default_factory=lambda: [0] * len(LATENCY_BUCKETS))
-    latency_count: int = 0
-    latency_sum: float = 0.0
-
-    def decided(self, seconds: float) -> None:
-        self.latency_count += 1
-        self.latency_sum += seconds
-        for i, bound in enumerate(LATENCY_BUCKETS):
-            if seconds <= bound:
-                self.latency_buckets[i] += 1
-                break
+    latency: Histogram = field(default_factory=lambda: Histogram(LATENCY_BUCKETS))

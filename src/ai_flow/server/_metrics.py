@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ai_flow.app import App, health, metrics
-from ai_flow.scheduler import LATENCY_BUCKETS, SchedulerStats
+from ai_flow.scheduler import SchedulerStats
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -40,11 +40,7 @@ class ServerMetrics:
         return generate_latest(registry)
 
     def collect(self) -> Iterator[Any]:
-        from prometheus_client.core import (
-            CounterMetricFamily,
-            GaugeMetricFamily,
-            HistogramMetricFamily,
-        )
+        from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
         s = self._stats
         for name, doc, value in (
@@ -59,16 +55,9 @@ class ServerMetrics:
         for status, count in sorted(s.task_reports.items()):
             reports.add_metric([status], count)
         yield reports
-        cumulative, buckets = 0, []
-        for bound, count in zip(LATENCY_BUCKETS, s.latency_buckets, strict=True):
-            cumulative += count
-            buckets.append((str(bound), cumulative))
-        buckets.append(("+Inf", s.latency_count))
-        yield HistogramMetricFamily(
+        yield s.latency.family(
             "aiflow_event_to_action_seconds",
             "From an event being stored to the scheduler committing the commands it caused.",
-            buckets=buckets,
-            sum_value=s.latency_sum,
         )
         yield GaugeMetricFamily(
             "aiflow_scheduling",

@@ -12,7 +12,7 @@ import threading
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from ai_flow.metadata import read_session, servers, write_session
+from ai_flow.metadata import servers, write_session
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,6 @@ class Presence:
         live_ms = int(self._every * 3000)  # three refreshes missed: taken for gone
         with write_session(self._factory) as session:
             servers.refresh(session, self._owner, self._internal, self._rpc, 100 * live_ms)
-        with read_session(self._factory) as session:
             rows = servers.live(session, live_ms)
             addresses = [r.internal_address for r in rows if r.owner != self._owner]
         self._peers = tuple(a for a in addresses if a != self._internal)

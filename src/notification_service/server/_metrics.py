@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from notification_service.util.histogram import Histogram
+
 #: Upper bounds (seconds) of the commit-time histogram's buckets.
 COMMIT_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0)
 
@@ -23,17 +25,12 @@ class ServerStats:
     list_requests: int = 0
     events_listed: int = 0
     listeners: int = 0
-    commit_buckets: list[int] = field(default_factory=lambda: [0] * len(COMMIT_BUCKETS))
-    commit_seconds: float = 0.0
+    commit_time: Histogram = field(default_factory=lambda: Histogram(COMMIT_BUCKETS))
 
     def committed(self, events: int, seconds: float) -> None:
         self.events_appended += events
         self.append_batches += 1
-        self.commit_seconds += seconds
-        for i, bound in enumerate(COMMIT_BUCKETS):
-            if seconds <= bound:
-                self.commit_buckets[i] += 1
-                break
+        self.commit_time.observe(seconds)
 
 
 class MetricsServer:
@@ -68,11 +65,7 @@ class _Collector:
         self._latest_offset = latest_offset
 
     def collect(self) -> Iterator[Any]:
-        from prometheus_client.core import (
-            CounterMetricFamily,
-            GaugeMetricFamily,
-            HistogramMetricFamily,
-        )
+        from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
         s = self._stats
         for name, doc, value in (
@@ -89,14 +82,6 @@ class _Collector:
         yield GaugeMetricFamily(
             "notification_latest_offset", "Offset of the newest event.", value=self._latest_offset()
         )
-        cumulative, buckets = 0, []
-        for bound, count in zip(COMMIT_BUCKETS, s.commit_buckets, strict=True):
-            cumulative += count
-            buckets.append((str(bound), cumulative))
-        buckets.append(("+Inf", s.append_batches))
-        yield HistogramMetricFamily(
-            "notification_commit_seconds",
-            "Time to store one batch of events.",
-            buckets=buckets,
-            sum_value=s.commit_seconds,
+        yield s.commit_time.family(
+            "notification_commit_seconds", "Time to store one batch of events."
         )
