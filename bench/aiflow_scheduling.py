@@ -187,10 +187,81 @@ def bench_condition(ns_uri: str, home: Path, events: int) -> float:
     return events / (done - start)
 
 
+def bench_builtin(ns_uri: str, home: Path, events: int) -> float:
+    """Events/s through a built-in rule on every event (START of a task that stays
+    alive, so each event is one answer and one skipped START: the decision log's worst
+    case per unit of scheduling work)."""
+    from ai_flow import ops
+    from notification_service.client import NotificationClient
+
+    mark = home / "ticked"
+    upload(
+        home,
+        "tick",
+        f"""
+        from ai_flow.model.action import TaskAction
+        from ai_flow.model.workflow import Workflow
+        from ai_flow.operators.bash import BashOperator
+        with Workflow(name="tick") as w:
+            busy = BashOperator(name="busy", bash_command="sleep 3600")
+            busy.action_on_event_received(action=TaskAction.START, event_key="tick")
+            t = BashOperator(name="t", bash_command="date +%s.%N > {mark}")
+            t.action_on_event_received(action=TaskAction.START, event_key="tock")
+        """,
+    )
+    eid = ops.start_workflow_execution("tick")
+    client = NotificationClient(ns_uri)
+    start = time.time()
+    for i in range(0, events, 500):
+        client.send_events([("tick", str(j)) for j in range(i, min(events, i + 500))])
+    client.send_event("tock", "end")
+    done = _wait_file(mark, timeout=600)
+    client.close()
+    ops.stop_workflow_execution(eid)
+    return events / (done - start)
+
+
+def compare_decision_log(quick: bool, rounds: int = 3) -> None:
+    """Scheduler throughput with the decision log off and on (AIFLOW_DECISION_LOG), in
+    alternating fresh stacks (the machine's load drifts): best and median of `rounds`."""
+    import os
+
+    events = 2000 if quick else 10000
+    rates: dict[str, list[tuple[float, float]]] = {"0": [], "1": []}
+    for _ in range(rounds):
+        for mode in ("0", "1"):
+            os.environ["AIFLOW_DECISION_LOG"] = mode
+            with aiflow_stack("af-bench-dl-", local_executor_parallelism=10) as stack:
+                time.sleep(1)
+                built = bench_builtin(stack.ns_uri, stack.home, events)
+                user = bench_condition(stack.ns_uri, stack.home, events)
+            rates[mode].append((built, user))
+    os.environ.pop("AIFLOW_DECISION_LOG", None)
+    print(f"scheduler events/s over {events} events, {rounds} rounds: best (median)")
+    print(f"{'':32} {'log off':>16} {'log on':>16} {'cost best (median)':>20}")
+    for i, label in enumerate(("built-in rule on every event", "counting user condition")):
+        off = [r[i] for r in rates["0"]]
+        on = [r[i] for r in rates["1"]]
+        best = (1 - max(on) / max(off)) * 100
+        median = (1 - statistics.median(on) / statistics.median(off)) * 100
+        print(
+            f"{label:32} {max(off):>8.0f} ({statistics.median(off):>5.0f}) "
+            f"{max(on):>8.0f} ({statistics.median(on):>5.0f}) {best:>10.1f}% ({median:.1f}%)"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument(
+        "--decision-log",
+        action="store_true",
+        help="only compare scheduler throughput with the decision log off and on",
+    )
     args = parser.parse_args()
+    if args.decision_log:
+        compare_decision_log(args.quick)
+        return
     runs = 10 if args.quick else 50
 
     with aiflow_stack("af-bench-", local_executor_parallelism=10) as stack:

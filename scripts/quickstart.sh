@@ -9,6 +9,7 @@
 #   AIFLOW_PORT        AIFlow server port (default 50051, or a free port if that is busy)
 #   AIFLOW_INTERNAL_PORT  its internal RPC port for task runtimes (default 50000, or a
 #                      free port if that is busy)
+#   AIFLOW_REST_PORT   its web UI and REST API port (default 8000, or a free port if busy)
 #   NOTIFICATION_PORT  notification server port (default 50052, which the verbatim
 #                      workflow file uses; another port runs a copy of the file using it)
 #   AIFLOW_BIN         directory of the `aiflow` and `notification` scripts (.venv/bin)
@@ -48,6 +49,10 @@ if [[ -z ${AIFLOW_INTERNAL_PORT:-} ]]; then
     AIFLOW_INTERNAL_PORT=50000
     port_free "$AIFLOW_INTERNAL_PORT" || AIFLOW_INTERNAL_PORT=$(free_port)
 fi
+if [[ -z ${AIFLOW_REST_PORT:-} ]]; then
+    AIFLOW_REST_PORT=8000
+    port_free "$AIFLOW_REST_PORT" || AIFLOW_REST_PORT=$(free_port)
+fi
 if [[ $NOTIFICATION_PORT != 50052 ]]; then
     # The verbatim file names localhost:50052; run a copy that names our port.
     mkdir -p "$AIFLOW_HOME"
@@ -71,6 +76,7 @@ sed -i.bak -e "s/^server_port: .*/server_port: $NOTIFICATION_PORT/" \
 step aiflow config init
 sed -i.bak -e "s/^rpc_port: .*/rpc_port: $AIFLOW_PORT/" \
     -e "s/^internal_rpc_port: .*/internal_rpc_port: $AIFLOW_INTERNAL_PORT/" \
+    -e "s/^rest_port: .*/rest_port: $AIFLOW_REST_PORT/" \
     -e "s/^notification_server_uri: .*/notification_server_uri: 127.0.0.1:$NOTIFICATION_PORT/" \
     "$AIFLOW_HOME/aiflow_server.yaml"
 sed -i.bak -e "s/^server_address: .*/server_address: localhost:$AIFLOW_PORT/" \

@@ -40,6 +40,7 @@ def _loaded(module: str, *args: str) -> set[str]:
         ("notification_service.cli", ["event", "send", "--help"], HEAVY[:2] + WEB),
         ("ai_flow.cli", ["workflow", "upload", "--help"], HEAVY[:2] + HEAVY[3:] + WEB),
         ("ai_flow.cli", ["task-execution", "list", "--help"], HEAVY[:2] + HEAVY[3:] + WEB),
+        ("ai_flow.cli", ["event", "explain", "--help"], HEAVY[:2] + HEAVY[3:] + WEB),
         ("ai_flow.cli", ["server", "--help"], WEB),
     ],
 )

@@ -10,8 +10,9 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from notification_service.settings import unreadable
+from notification_service.util.auth import TokenGrant
 from notification_service.util.config_file import ConfigError, load_config
-from notification_service.util.environment import home_dir
+from notification_service.util.environment import env, home_dir
 
 SERVER_CONFIG_FILE_NAME = "aiflow_server.yaml"
 CLIENT_CONFIG_FILE_NAME = "aiflow_client.yaml"
@@ -33,6 +34,8 @@ rest_port: 8000
 metadata_backend_uri: sqlite:///${AIFLOW_HOME}/aiflow.db
 # metadata and log history retention (e.g. 30d, 12h, 90m, 3600s)
 history_retention: 30d
+# rows of the scheduler's decision log kept at most (the oldest go first)
+decision_log_max_rows: 1000000
 # uri of state backend
 state_backend_uri: sqlite:///${AIFLOW_HOME}/aiflow.db
 # whether SqlAlchemy enables pool database connections
@@ -66,6 +69,17 @@ evaluator_pool_size: 8
 # seconds of the scheduling lease when several servers share a PostgreSQL/MySQL database
 # (a standby takes over within about this long after the active server dies)
 ha_lease_seconds: 3
+# access control: with tokens, every API call, REST request and UI session needs one;
+# a token may be limited to namespaces (read: [...], write: [...]; '*' = all)
+# auth_tokens:
+#   - name: admin
+#     token: change-me-to-a-long-random-string
+#   - name: team-a
+#     token_sha256: <sha256 hex of the token>
+#     write: [team_a]
+#     read: ["*"]
+# token this server (and its tasks) present to a notification server with auth_tokens
+# notification_token:
 # celery task executor: the broker (redis://... or amqp://...) and extra Celery options
 # celery_broker_url: redis://127.0.0.1:6379/0
 # celery_options: {}
@@ -143,6 +157,8 @@ class AIFlowServerSettings(BaseModel):
     # -1 is SQLAlchemy's "no overflow limit".
     sql_alchemy_max_overflow: int = Field(10, ge=-1)
     history_retention: str = "30d"
+    # The decision log (`explain`) keeps at most this many rows, besides the retention.
+    decision_log_max_rows: int = Field(1_000_000, gt=0)
     notification_server_uri: str = "127.0.0.1:50052"
     wait_for_server_started_timeout: float = Field(5.0, gt=0)
     task_executor: str = "Local"
@@ -167,6 +183,11 @@ class AIFlowServerSettings(BaseModel):
     # Several servers on one PostgreSQL/MySQL database: the one holding the scheduling
     # lease schedules; a standby takes over within about this long after it dies.
     ha_lease_seconds: float = Field(3.0, gt=0)
+    # Access control (notification_service/util/auth.py); None or []: off.
+    auth_tokens: list[TokenGrant] | None = None
+    # What this server and its task runtimes present to the notification server;
+    # unset: $NOTIFICATION_TOKEN.
+    notification_token: str | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -229,6 +250,8 @@ class AIFlowClientSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     server_address: str = "localhost:50051"
+    # Bearer token for a server with auth_tokens; $AIFLOW_TOKEN wins over it.
+    token: str | None = None
     blob_manager: BlobManagerSettings = BlobManagerSettings(
         blob_manager_config={"root_directory": "${AIFLOW_HOME}/blob"}
     )
@@ -267,8 +290,16 @@ def load_client_settings(home: Path | None = None, missing_ok: bool = True) -> A
     home = home or aiflow_home()
     path = client_config_path(home)
     if missing_ok and not path.exists():
-        return resolve_home(AIFlowClientSettings(), home)
-    return _load(path, AIFlowClientSettings, home)
+        settings = resolve_home(AIFlowClientSettings(), home)
+    else:
+        settings = _load(path, AIFlowClientSettings, home)
+    token = env("AIFLOW_TOKEN")
+    return settings.model_copy(update={"token": token}) if token else settings
+
+
+def server_notification_token(settings: AIFlowServerSettings) -> str | None:
+    """What the AIFlow server presents to the notification server."""
+    return settings.notification_token or env("NOTIFICATION_TOKEN")
 
 
 def resolve_home(settings: M, home: Path) -> M:

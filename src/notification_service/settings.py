@@ -6,6 +6,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from notification_service.util.auth import TokenGrant
 from notification_service.util.config_file import ConfigError, load_config
 from notification_service.util.environment import home_dir
 
@@ -31,6 +32,11 @@ wait_for_server_started_timeout: 5.0
 max_event_value_bytes: 1048576
 # port of the Prometheus /metrics endpoint (on host); unset or null: no endpoint
 # metrics_port: 9101
+# access control: with tokens, every call needs one; a token may be limited to
+# namespaces (read: [...], write: [...]; '*' = all). Clients: $NOTIFICATION_TOKEN
+# auth_tokens:
+#   - name: admin
+#     token: change-me-to-a-long-random-string
 """
 
 
@@ -49,6 +55,8 @@ class NotificationServerSettings(BaseModel):
     max_list_limit: int = Field(10000, gt=0)
     # Prometheus text format at /metrics on host:metrics_port; None: not served.
     metrics_port: int | None = Field(None, ge=0, le=65535)
+    # Access control (notification_service/util/auth.py); None or []: off.
+    auth_tokens: list[TokenGrant] | None = None
 
 
 def notification_home() -> Path:

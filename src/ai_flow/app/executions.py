@@ -15,15 +15,17 @@ from ai_flow.metadata import (
     workflows,
 )
 from ai_flow.metadata import task_executions as tasks
+from ai_flow.model.action import TaskAction
 from ai_flow.model.execution_type import ExecutionType
 from ai_flow.model.status import WorkflowStatus
 from ai_flow.model.stop_reason import StopReason
 from ai_flow.scheduler import (
+    Acted,
     PlanError,
     WorkflowPlan,
-    start_task,
+    apply_action,
+    record_user_decision,
     start_workflow_execution,
-    stop_task,
     stop_workflow_execution,
 )
 
@@ -110,13 +112,28 @@ def _running_execution(app: App, s: Session, execution_id: int, task_name: str) 
         raise PreconditionError(f"workflow execution {execution_id} is {row.status}, not RUNNING")
 
 
+def _record_user(
+    s: Session, execution_id: int, task_name: str, action: TaskAction, acted: Acted
+) -> None:
+    record_user_decision(
+        s,
+        workflow_execution_id=execution_id,
+        task_name=task_name,
+        action=action.value,
+        taken=acted.done,
+        detail=f"user call: {acted.detail}",
+        started_task_execution_id=acted.started,
+        stopped_task_execution_id=acted.stopped,
+    )
+
+
 def start_task_execution(app: App, execution_id: int, task_name: str) -> TaskExecutionRow:
     """A new run of the task, unless one is alive (then that one: starting is a no-op)."""
     with app.scheduling() as s:
         _running_execution(app, s, execution_id, task_name)
-        row = start_task(s, execution_id, task_name, ExecutionType.MANUAL)
-        if row is None:
-            row = tasks.latest_task_execution(s, execution_id, task_name)
+        acted = apply_action(s, execution_id, task_name, TaskAction.START, ExecutionType.MANUAL)
+        _record_user(s, execution_id, task_name, TaskAction.START, acted)
+        row = tasks.latest_task_execution(s, execution_id, task_name)
     app.on_commands()
     assert row is not None
     return row
@@ -125,8 +142,12 @@ def start_task_execution(app: App, execution_id: int, task_name: str) -> TaskExe
 def stop_task_execution(app: App, execution_id: int, task_name: str) -> None:
     with app.scheduling() as s:
         _running_execution(app, s, execution_id, task_name)
-        if stop_task(s, execution_id, task_name, StopReason.USER) is None:
+        acted = apply_action(
+            s, execution_id, task_name, TaskAction.STOP, ExecutionType.MANUAL, StopReason.USER
+        )
+        if not acted.done:
             raise PreconditionError(
                 f"task {task_name} has no running execution in workflow execution {execution_id}"
             )
+        _record_user(s, execution_id, task_name, TaskAction.STOP, acted)
     app.on_commands()

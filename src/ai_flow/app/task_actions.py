@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ai_flow.app._context import App
-from ai_flow.app.executions import _running_execution
+from ai_flow.app.executions import _record_user, _running_execution
 from ai_flow.metadata import TaskExecutionRow
 from ai_flow.metadata import task_executions as tasks
 from ai_flow.model.action import TaskAction
@@ -16,7 +16,8 @@ def restart_task_execution(app: App, execution_id: int, task_name: str) -> TaskE
     runner starts it once the old run has stopped, so two runs never overlap."""
     with app.scheduling() as s:
         _running_execution(app, s, execution_id, task_name)
-        apply_action(s, execution_id, task_name, TaskAction.RESTART, ExecutionType.MANUAL)
+        acted = apply_action(s, execution_id, task_name, TaskAction.RESTART, ExecutionType.MANUAL)
+        _record_user(s, execution_id, task_name, TaskAction.RESTART, acted)
         row = tasks.latest_task_execution(s, execution_id, task_name)
     app.on_commands()
     assert row is not None

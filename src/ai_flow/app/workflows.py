@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ai_flow.app._context import App
+from ai_flow.app.access import require_namespace
 from ai_flow.app.errors import InvalidArgumentError, PreconditionError
 from ai_flow.blob_manager import Artifact, BlobManagerError, fetch_artifacts
 from ai_flow.evaluator import WorkflowFileError, describe_workflow_file
@@ -20,15 +21,22 @@ from ai_flow.metadata import (
     workflows,
 )
 from ai_flow.scheduler import PlanError, WorkflowPlan, snapshot_files
+from notification_service.util.auth import ANYONE, Principal
 
 
 def upload_workflows(
-    app: App, file_name: str, source: str, source_uri: str, artifacts: Sequence[Artifact]
+    app: App,
+    file_name: str,
+    source: str,
+    source_uri: str,
+    artifacts: Sequence[Artifact],
+    principal: Principal = ANYONE,
 ) -> list[tuple[WorkflowRow, dict]]:
     """A new snapshot of each workflow the file defines (unless its content is unchanged).
 
     The file is evaluated in a child process beside its artifacts; a file that does not
-    evaluate stores nothing.
+    evaluate stores nothing, nor does one with a workflow in a namespace `principal` may
+    not write (PermissionDenied).
     """
     name = Path(file_name).name
     with tempfile.TemporaryDirectory(prefix="aiflow-upload-") as tmp:
@@ -47,6 +55,8 @@ def upload_workflows(
             WorkflowPlan(desc)
         except PlanError as exc:
             raise InvalidArgumentError(f"{name}: workflow {desc['name']}: {exc}") from None
+    for namespace in sorted({desc["namespace"] for desc in descriptions}):
+        require_namespace(principal, namespace, write=True)
     stored = [a.to_dict() for a in artifacts]
     signature = snapshots.compute_signature(source.encode(), stored)
     out = []
@@ -75,7 +85,9 @@ def upload_workflows(
     return out
 
 
-def upload_workflow_source(app: App, file_name: str, source: str) -> list[tuple[WorkflowRow, dict]]:
+def upload_workflow_source(
+    app: App, file_name: str, source: str, principal: Principal = ANYONE
+) -> list[tuple[WorkflowRow, dict]]:
     """Upload a workflow file sent as text (no artifacts): the server stores the source
     in the blob store itself, where a client of the gRPC API uploads it first."""
     name = Path(file_name).name
@@ -85,7 +97,7 @@ def upload_workflow_source(app: App, file_name: str, source: str) -> list[tuple[
         uri = app.snapshots.blobs.upload_bytes(name, source.encode())
     except BlobManagerError as exc:
         raise InvalidArgumentError(f"{name}: cannot store it: {exc}") from None
-    return upload_workflows(app, name, source, uri, [])
+    return upload_workflows(app, name, source, uri, [], principal)
 
 
 def snapshot_source(app: App, snapshot_id: int) -> tuple[WorkflowSnapshotRow, str]:

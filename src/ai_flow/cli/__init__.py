@@ -29,6 +29,7 @@ _COMMANDS = {
     "workflow-trigger": "_workflow_trigger:workflow_trigger_group",
     "workflow-snapshot": "_snapshot:snapshot_group",
     "scheduler": "_scheduler:scheduler_group",
+    "event": "_event:event_group",
     "worker": "_worker:worker_group",
 }
 

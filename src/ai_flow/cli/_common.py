@@ -22,16 +22,24 @@ MAX_LIMIT = 1000
 RECORD_ID = click.IntRange(1, 2**63 - 1)
 
 
-def output_option(fn: F) -> F:
-    return click.option(
-        "-o",
-        "--output",
-        "fmt",
-        type=click.Choice(FORMATS),
-        default="table",
-        show_default=True,
-        help="Output format.",
-    )(fn)
+def output_option_of(formats: Sequence[str]) -> Callable[[F], F]:
+    """`-o/--output` over `formats` (the first is the default)."""
+
+    def option(fn: F) -> F:
+        return click.option(
+            "-o",
+            "--output",
+            "fmt",
+            type=click.Choice(list(formats)),
+            default=formats[0],
+            show_default=True,
+            help="Output format.",
+        )(fn)
+
+    return option
+
+
+output_option = output_option_of(FORMATS)
 
 
 def namespace_option(fn: F) -> F:

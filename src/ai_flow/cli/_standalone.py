@@ -67,6 +67,9 @@ def _prepare(ctx: click.Context) -> tuple[NotificationServerSettings, AIFlowServ
 def _where(ns: NotificationServerSettings, af: AIFlowServerSettings) -> None:
     click.echo(f"Notification server: {_ns_cli().local_uri(ns)}")
     click.echo(f"AIFlow server:       {_server.local_address(af)}")
+    if af.rest_port:
+        host = _server.local_address(af).rpartition(":")[0]
+        click.echo(f"Web UI and REST API: http://{host}:{af.rest_port}/")
     click.echo(f"Task logs:           {aiflow_home() / 'logs'}/<workflow>/<execution>/<task>/")
 
 

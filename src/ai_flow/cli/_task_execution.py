@@ -1,4 +1,4 @@
-"""`aiflow task-execution ...`: list, show, start and stop task executions."""
+"""`aiflow task-execution ...`: list, show, start, stop and explain task executions."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import click
 
 from ai_flow import ops
 from ai_flow.cli._common import RECORD_ID, emit_list, emit_one, fetch_all, not_found, output_option
+from ai_flow.cli._explain import emit, explain_output_option, task_lines
 
 COLUMNS = [
     "id",
@@ -66,3 +67,13 @@ def stop(workflow_execution_id: int, task_name: str) -> None:
     """Stop the alive run of TASK_NAME in the workflow execution (asynchronously)."""
     ops.stop_task_execution(workflow_execution_id, task_name)
     click.echo(f"Task {task_name} of workflow execution {workflow_execution_id} is stopping.")
+
+
+@task_execution_group.command("explain")
+@click.argument("workflow_execution_id", type=RECORD_ID)
+@click.argument("task_name")
+@explain_output_option
+def explain(workflow_execution_id: int, task_name: str, fmt: str) -> None:
+    """Why TASK_NAME ran (each run: what started and stopped it), or why it does not."""
+    data = ops.explain_task_execution(workflow_execution_id, task_name)
+    emit(data, fmt, task_lines)

@@ -1,4 +1,4 @@
-"""`aiflow workflow ...`: upload, list, show, delete, disable and enable workflows."""
+"""`aiflow workflow ...`: upload, list, show, delete, disable, enable and replay workflows."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from ai_flow.cli._common import (
     output_option,
     yes_option,
 )
+from ai_flow.cli._explain import emit, explain_output_option, replay_lines
 
 COLUMNS = ["id", "namespace", "name", "is_enabled", "snapshot_id", "create_time", "update_time"]
 SHOW_COLUMNS = [*COLUMNS, "tasks", "rules"]
@@ -113,3 +114,39 @@ def enable(workflow_name: str, namespace: str) -> None:
     """Enable the workflow that was disabled."""
     ops.enable_workflow(workflow_name, namespace)
     click.echo(f"Workflow: {namespace}.{workflow_name}, enabled.")
+
+
+@workflow_group.command("replay")
+@click.argument("file_path", type=click.Path(dir_okay=False))
+@click.option("--workflow", "workflow_name", default=None, help="Which workflow of the file.")
+@namespace_option
+@click.option(
+    "--from-offset", type=click.IntRange(0, 2**63 - 1), default=None, help="After this offset."
+)
+@click.option("--from-time", default=None, metavar="ISO", help="From this time (naive = UTC).")
+@click.option(
+    "--to-offset", type=click.IntRange(0, 2**63 - 1), default=None, help="Up to this offset."
+)
+@explain_output_option
+def replay(
+    file_path: str,
+    workflow_name: str | None,
+    namespace: str,
+    from_offset: int | None,
+    from_time: str | None,
+    to_offset: int | None,
+    fmt: str,
+) -> None:
+    """Dry run: what FILE_PATH's workflow would do over the stored events, as if an
+    execution had started at the first of them. Nothing on the server changes."""
+    if (from_offset is None) == (from_time is None):
+        raise click.UsageError("give exactly one of --from-offset and --from-time")
+    data = ops.replay_workflow(
+        file_path,
+        from_offset=from_offset,
+        from_time=from_time,
+        to_offset=to_offset,
+        workflow=workflow_name,
+        namespace=namespace,
+    )
+    emit(data, fmt, replay_lines)

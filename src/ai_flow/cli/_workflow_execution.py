@@ -16,6 +16,7 @@ from ai_flow.cli._common import (
     output_option,
     yes_option,
 )
+from ai_flow.cli._explain import emit, execution_lines, explain_output_option
 
 COLUMNS = [
     "id",
@@ -100,3 +101,17 @@ def delete(workflow_execution_id: int, yes: bool) -> None:
     confirm(yes, f"Delete workflow execution {workflow_execution_id} and its task executions?")
     ops.delete_workflow_execution(workflow_execution_id)
     click.echo(f"Workflow execution: {workflow_execution_id}, deleted.")
+
+
+@workflow_execution_group.command("explain")
+@click.argument("workflow_execution_id", type=RECORD_ID)
+@click.option("--limit", type=click.IntRange(1, 1000), default=50, show_default=True)
+@click.option(
+    "--offset", type=click.IntRange(0, 2**63 - 1), default=0, help="Decisions to skip (paging)."
+)
+@explain_output_option
+def explain(workflow_execution_id: int, limit: int, offset: int, fmt: str) -> None:
+    """What started the execution (user, schedule fire, trigger and event), and the
+    decisions in it, newest first."""
+    data = ops.explain_workflow_execution(workflow_execution_id, limit=limit, offset=offset)
+    emit(data, fmt, execution_lines)

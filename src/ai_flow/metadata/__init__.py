@@ -7,10 +7,12 @@ writes in `write_session(factory)`. Times are epoch milliseconds (UTC); convert 
 
 from ai_flow.metadata import (
     commands,
+    decisions,
     executions,
     lease,
     namespaces,
     offsets,
+    owners,
     rule_state,
     scheduler_errors,
     schedules,
@@ -32,6 +34,7 @@ from ai_flow.metadata._migrate import (
 from ai_flow.metadata._session import read_session, session_factory, write_session
 from ai_flow.metadata._tables import (
     Base,
+    DecisionRow,
     NamespaceRow,
     RuleStateRow,
     SchedulerErrorRow,
@@ -63,6 +66,7 @@ __all__ = [
     "AlreadyExistsError",
     "Base",
     "ConflictError",
+    "DecisionRow",
     "MetadataError",
     "NamespaceRow",
     "NotFoundError",
@@ -83,6 +87,7 @@ __all__ = [
     "commands",
     "current_revision",
     "datetime_to_ms",
+    "decisions",
     "executions",
     "head_revision",
     "make_engine",
@@ -90,6 +95,7 @@ __all__ = [
     "namespaces",
     "lease",
     "offsets",
+    "owners",
     "read_session",
     "reset",
     "rule_state",

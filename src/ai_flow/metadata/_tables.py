@@ -247,6 +247,9 @@ class SchedulerOffsetRow(Base):
     lease_owner: Mapped[str | None] = mapped_column(String(255))
     lease_epoch: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0")
     lease_expires: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0")
+    # Events the scheduler moved past without any rule or trigger reaching them (the
+    # decision log counts them instead of storing them one by one).
+    unreached_events: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0")
 
 
 class TaskCommandRow(Base):
@@ -301,3 +304,46 @@ class ServerRow(Base):
     rpc_address: Mapped[str] = mapped_column(String(255), nullable=False)
     started: Mapped[int] = mapped_column(BigInteger, nullable=False)
     seen: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class DecisionRow(Base):
+    """One scheduling decision (metadata/decisions.py): what an event, a timer or a user
+    call did to an execution, a task or a trigger, and why. Rows go with their execution
+    or trigger (CASCADE) and are capped by `decision_log_max_rows`."""
+
+    __tablename__ = "af_decision"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    create_time: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    # EVENT (a rule on an event), TRIGGER, TIMER (schedule or periodic fire), USER.
+    source: Mapped[str] = mapped_column(String(16), nullable=False)
+    event_offset: Mapped[int | None] = mapped_column(BigInteger)
+    event_key: Mapped[str | None] = mapped_column(String(1024))
+    namespace: Mapped[str | None] = mapped_column(String(255))
+    sender: Mapped[str | None] = mapped_column(String(255))
+    event_time: Mapped[int | None] = mapped_column(BigInteger)
+    workflow_execution_id: Mapped[int | None] = mapped_column(
+        BigInteger, _fk("af_workflow_execution.id")
+    )
+    workflow_trigger_id: Mapped[int | None] = mapped_column(
+        BigInteger, _fk("af_workflow_trigger.id")
+    )
+    task_name: Mapped[str | None] = mapped_column(String(255))
+    rule_index: Mapped[int | None] = mapped_column(Integer)
+    condition: Mapped[str | None] = mapped_column(String(255))
+    # MET, NOT_MET, ERROR; NULL: not evaluated (e.g. the workflow is disabled).
+    answer: Mapped[str | None] = mapped_column(String(8))
+    error: Mapped[str | None] = mapped_column(LongText)
+    changed: Mapped[list | None] = mapped_column(JsonText)
+    # What the rule (or call) asks for, whether it was done, and what happened or why not.
+    action: Mapped[str | None] = mapped_column(String(16))
+    taken: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    detail: Mapped[str | None] = mapped_column(String(1024))
+    started_task_execution_id: Mapped[int | None] = mapped_column(BigInteger)
+    stopped_task_execution_id: Mapped[int | None] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        Index("ix_af_decision_execution", "workflow_execution_id", "id"),
+        Index("ix_af_decision_trigger", "workflow_trigger_id", "id"),
+        Index("ix_af_decision_event", "event_offset"),
+    )

@@ -42,3 +42,9 @@ def list_errors(
     """Newest first."""
     stmt = select(SchedulerErrorRow).order_by(SchedulerErrorRow.event_offset.desc())
     return list(session.scalars(page(stmt, limit, offset)))
+
+
+def get_error(session: Session, event_offset: int) -> SchedulerErrorRow | None:
+    """Why the event at `event_offset` was skipped, if it was."""
+    stmt = select(SchedulerErrorRow).where(SchedulerErrorRow.event_offset == event_offset)
+    return session.scalars(stmt).one_or_none()

@@ -20,9 +20,11 @@ __all__ = ["AIFlowNotificationClient", "Event", "ListenerProcessor"]
 
 
 class AIFlowNotificationClient:
-    """Events of the current task execution. ``server_uri`` defaults to the task's."""
+    """Events of the current task execution. ``server_uri`` defaults to the task's, and
+    ``token`` (for a notification server with auth_tokens) to the one the AIFlow server
+    gave the task, else $NOTIFICATION_TOKEN."""
 
-    def __init__(self, server_uri: str | None = None):
+    def __init__(self, server_uri: str | None = None, token: str | None = None):
         self.task_context: TaskContext | None = current_task_context()
         ctx = self.task_context
         uri = server_uri or (ctx.notification_server_uri if ctx else None)
@@ -30,7 +32,10 @@ class AIFlowNotificationClient:
             raise ValueError("server_uri is required outside a task runtime")
         self.namespace = ctx.namespace if ctx else DEFAULT_NAMESPACE
         self._client = NotificationClient(
-            uri, namespace=self.namespace, sender=ctx.sender if ctx else None
+            uri,
+            namespace=self.namespace,
+            sender=ctx.sender if ctx else None,
+            token=token or (ctx.notification_token if ctx else None),
         )
 
     def send_event(self, key: str, value: str | None = None) -> Event:

@@ -3,9 +3,11 @@
 from ai_flow.ops._client import (
     AIFlowClientError,
     AlreadyExistsError,
+    AuthenticationError,
     ClientConfigError,
     InvalidArgumentError,
     NotFoundError,
+    PermissionDeniedError,
     ServerUnavailableError,
     set_server_address,
 )
@@ -21,6 +23,12 @@ from ai_flow.ops._timer_meta import (
     WorkflowEventTriggerMeta,
     WorkflowScheduleMeta,
     WorkflowTriggerMeta,
+)
+from ai_flow.ops.explain_ops import (
+    explain_event,
+    explain_task_execution,
+    explain_workflow_execution,
+    replay_workflow,
 )
 from ai_flow.ops.namespace_ops import (
     add_namespace,
@@ -80,10 +88,12 @@ from ai_flow.ops.workflow_trigger_ops import (
 __all__ = [
     "AIFlowClientError",
     "AlreadyExistsError",
+    "AuthenticationError",
     "ClientConfigError",
     "InvalidArgumentError",
     "NamespaceMeta",
     "NotFoundError",
+    "PermissionDeniedError",
     "SchedulerErrorMeta",
     "ServerUnavailableError",
     "TaskExecutionMeta",
@@ -107,6 +117,9 @@ __all__ = [
     "delete_workflow_triggers",
     "disable_workflow",
     "enable_workflow",
+    "explain_event",
+    "explain_task_execution",
+    "explain_workflow_execution",
     "get_namespace",
     "get_task_execution",
     "get_workflow",
@@ -124,6 +137,7 @@ __all__ = [
     "list_workflows",
     "pause_workflow_schedule",
     "pause_workflow_trigger",
+    "replay_workflow",
     "resume_workflow_schedule",
     "resume_workflow_trigger",
     "set_server_address",

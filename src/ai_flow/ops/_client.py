@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 import grpc
 
 from ai_flow.proto import aiflow_pb2_grpc as pb_grpc
+from notification_service.util.auth import auth_metadata
 from notification_service.util.config_file import ConfigError
+
+if TYPE_CHECKING:
+    from ai_flow.settings import AIFlowClientSettings
 
 T = TypeVar("T")
 M = TypeVar("M")
@@ -40,6 +44,15 @@ class ClientConfigError(AIFlowClientError, ConfigError):
     """aiflow_client.yaml is missing a piece, unreadable or invalid (a ConfigError too)."""
 
 
+class AuthenticationError(AIFlowClientError, PermissionError):
+    """The server wants a token and got none, or one it does not know (UNAUTHENTICATED):
+    set AIFLOW_TOKEN or `token` in aiflow_client.yaml."""
+
+
+class PermissionDeniedError(AIFlowClientError, PermissionError):
+    """The token may not read (or write) what the call touches (PERMISSION_DENIED)."""
+
+
 def build(message: Callable[..., M], **fields: Any) -> M:
     """`message(**fields)`; a value the protocol cannot carry (an id beyond int64, a
     name that is not a string) is an InvalidArgumentError naming the field."""
@@ -60,10 +73,13 @@ _CODES: dict[grpc.StatusCode, type[AIFlowClientError]] = {
     grpc.StatusCode.ALREADY_EXISTS: AlreadyExistsError,
     grpc.StatusCode.INVALID_ARGUMENT: InvalidArgumentError,
     grpc.StatusCode.FAILED_PRECONDITION: InvalidArgumentError,
+    # Another server of the list would say the same: never retried there.
+    grpc.StatusCode.UNAUTHENTICATED: AuthenticationError,
+    grpc.StatusCode.PERMISSION_DENIED: PermissionDeniedError,
 }
 
 _lock = threading.Lock()
-_stubs: dict[str, pb_grpc.AIFlowServiceStub] = {}
+_stubs: dict[tuple[str, str | None], pb_grpc.AIFlowServiceStub] = {}
 _address_override: str | None = None
 
 
@@ -73,15 +89,49 @@ def set_server_address(address: str | None) -> None:
     _address_override = address
 
 
-def server_address() -> str:
-    if _address_override:
-        return _address_override
+def _client_settings() -> AIFlowClientSettings:
     from ai_flow.settings import load_client_settings
 
     try:
-        return load_client_settings().server_address
+        return load_client_settings()
     except ConfigError as exc:
         raise ClientConfigError(str(exc)) from None
+
+
+def server_address() -> str:
+    if _address_override:
+        return _address_override
+    return _client_settings().server_address
+
+
+class _CallDetails(NamedTuple):
+    method: str
+    timeout: float | None
+    metadata: Any
+    credentials: Any
+    wait_for_ready: bool | None
+    compression: Any
+
+
+class _Bearer(grpc.UnaryUnaryClientInterceptor):
+    """Adds `authorization: Bearer <token>` to every call of a channel."""
+
+    def __init__(self, token: str) -> None:
+        self._metadata = auth_metadata(token)
+
+    def intercept_unary_unary(self, continuation: Any, details: Any, request: Any) -> Any:
+        metadata = (*(details.metadata or ()), *self._metadata)
+        return continuation(
+            _CallDetails(
+                details.method,
+                details.timeout,
+                metadata,
+                details.credentials,
+                details.wait_for_ready,
+                details.compression,
+            ),
+            request,
+        )
 
 
 _preferred: dict[str, int] = {}  # server_address -> index of the last one that answered
@@ -92,12 +142,17 @@ def addresses() -> list[str]:
     return [a.strip() for a in server_address().split(",") if a.strip()]
 
 
-def stub(address: str | None = None) -> pb_grpc.AIFlowServiceStub:
+def stub(address: str | None = None, auth: str | None = None) -> pb_grpc.AIFlowServiceStub:
+    """The stub of `address` whose calls carry the token `auth` (one channel each)."""
     address = address or addresses()[0]
+    key = (address, auth)
     with _lock:
-        if address not in _stubs:
-            _stubs[address] = pb_grpc.AIFlowServiceStub(grpc.insecure_channel(address))
-        return _stubs[address]
+        if key not in _stubs:
+            channel = grpc.insecure_channel(address)
+            if auth:
+                channel = grpc.intercept_channel(channel, _Bearer(auth))
+            _stubs[key] = pb_grpc.AIFlowServiceStub(channel)
+        return _stubs[key]
 
 
 def _forget(address: str) -> None:
@@ -105,15 +160,20 @@ def _forget(address: str) -> None:
     server is back, where the old one would wait out gRPC's reconnect backoff (which
     grows to minutes). Calls still using the old channel finish on it."""
     with _lock:
-        _stubs.pop(address, None)
+        for key in [k for k in _stubs if k[0] == address]:
+            del _stubs[key]
 
 
 def call(fn: Callable[[pb_grpc.AIFlowServiceStub], T]) -> T:
     """Run one RPC, turning gRPC status codes into AIFlowClientError subclasses. With
     several servers, an unreachable one is skipped for the next (every server serves
     the whole API)."""
-    configured = server_address()
-    targets = addresses()
+    # Read once per call: the address, and the token for servers with auth_tokens
+    # ($AIFLOW_TOKEN, else `token` of aiflow_client.yaml; none: no metadata is sent).
+    settings = _client_settings()
+    configured = _address_override or settings.server_address
+    targets = [a.strip() for a in configured.split(",") if a.strip()]
+    auth = settings.token or None
     if not targets:
         raise ServerUnavailableError("no AIFlow server address is configured")
     first = _preferred.get(configured, 0) % len(targets)
@@ -121,7 +181,7 @@ def call(fn: Callable[[pb_grpc.AIFlowServiceStub], T]) -> T:
     for i in range(len(targets)):
         address = targets[(first + i) % len(targets)]
         try:
-            result = fn(stub(address))
+            result = fn(stub(address, auth))
         except grpc.RpcError as err:
             code = err.code()
             if code == grpc.StatusCode.UNAVAILABLE:

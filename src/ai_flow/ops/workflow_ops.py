@@ -42,14 +42,7 @@ def upload_workflows(
     a broken file stores nothing.
     """
     path = Path(workflow_file_path)
-    if not path.is_file():
-        raise InvalidArgumentError(f"workflow file {workflow_file_path} does not exist")
-    try:
-        source = path.read_text()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidArgumentError(
-            f"cannot read workflow file {workflow_file_path}: {exc}"
-        ) from None
+    source = read_workflow_file(path)
     files = [Path(a) for a in artifacts or []]
     for artifact in files:
         if not artifact.exists():
@@ -110,3 +103,13 @@ def disable_workflow(workflow_name: str, namespace: str = "default") -> Workflow
 def enable_workflow(workflow_name: str, namespace: str = "default") -> WorkflowMeta:
     msg = call(lambda s: s.EnableWorkflow(ref(workflow_name, namespace), timeout=RPC_TIMEOUT))
     return WorkflowMeta.from_proto(msg)
+
+
+def read_workflow_file(path: Path) -> str:
+    """The text of a workflow file; InvalidArgumentError naming it if it cannot be read."""
+    if not path.is_file():
+        raise InvalidArgumentError(f"workflow file {path} does not exist")
+    try:
+        return path.read_text()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidArgumentError(f"cannot read workflow file {path}: {exc}") from None

@@ -347,6 +347,50 @@ class SchedulerErrorList(_message.Message):
     errors: _containers.RepeatedCompositeFieldContainer[SchedulerErrorProto]
     def __init__(self, errors: _Optional[_Iterable[_Union[SchedulerErrorProto, _Mapping]]] = ...) -> None: ...
 
+class ExplanationProto(_message.Message):
+    __slots__ = ("json",)
+    JSON_FIELD_NUMBER: _ClassVar[int]
+    json: str
+    def __init__(self, json: _Optional[str] = ...) -> None: ...
+
+class ExplainTaskExecutionRequest(_message.Message):
+    __slots__ = ("task",)
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    task: TaskRef
+    def __init__(self, task: _Optional[_Union[TaskRef, _Mapping]] = ...) -> None: ...
+
+class ExplainEventRequest(_message.Message):
+    __slots__ = ("offset",)
+    OFFSET_FIELD_NUMBER: _ClassVar[int]
+    offset: int
+    def __init__(self, offset: _Optional[int] = ...) -> None: ...
+
+class ExplainWorkflowExecutionRequest(_message.Message):
+    __slots__ = ("id", "page")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    id: int
+    page: Page
+    def __init__(self, id: _Optional[int] = ..., page: _Optional[_Union[Page, _Mapping]] = ...) -> None: ...
+
+class ReplayWorkflowRequest(_message.Message):
+    __slots__ = ("file_name", "source", "workflow", "namespace", "from_offset", "from_time", "to_offset")
+    FILE_NAME_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    WORKFLOW_FIELD_NUMBER: _ClassVar[int]
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    FROM_OFFSET_FIELD_NUMBER: _ClassVar[int]
+    FROM_TIME_FIELD_NUMBER: _ClassVar[int]
+    TO_OFFSET_FIELD_NUMBER: _ClassVar[int]
+    file_name: str
+    source: str
+    workflow: str
+    namespace: str
+    from_offset: int
+    from_time: int
+    to_offset: int
+    def __init__(self, file_name: _Optional[str] = ..., source: _Optional[str] = ..., workflow: _Optional[str] = ..., namespace: _Optional[str] = ..., from_offset: _Optional[int] = ..., from_time: _Optional[int] = ..., to_offset: _Optional[int] = ...) -> None: ...
+
 class ClaimTaskRequest(_message.Message):
     __slots__ = ("task_execution_id", "try_number", "token", "host", "pid")
     TASK_EXECUTION_ID_FIELD_NUMBER: _ClassVar[int]

@@ -234,6 +234,26 @@ class AIFlowServiceStub:
                 request_serializer=aiflow__pb2.ListSchedulerErrorsRequest.SerializeToString,
                 response_deserializer=aiflow__pb2.SchedulerErrorList.FromString,
                 _registered_method=True)
+        self.ExplainTaskExecution = channel.unary_unary(
+                '/ai_flow.AIFlowService/ExplainTaskExecution',
+                request_serializer=aiflow__pb2.ExplainTaskExecutionRequest.SerializeToString,
+                response_deserializer=aiflow__pb2.ExplanationProto.FromString,
+                _registered_method=True)
+        self.ExplainEvent = channel.unary_unary(
+                '/ai_flow.AIFlowService/ExplainEvent',
+                request_serializer=aiflow__pb2.ExplainEventRequest.SerializeToString,
+                response_deserializer=aiflow__pb2.ExplanationProto.FromString,
+                _registered_method=True)
+        self.ExplainWorkflowExecution = channel.unary_unary(
+                '/ai_flow.AIFlowService/ExplainWorkflowExecution',
+                request_serializer=aiflow__pb2.ExplainWorkflowExecutionRequest.SerializeToString,
+                response_deserializer=aiflow__pb2.ExplanationProto.FromString,
+                _registered_method=True)
+        self.ReplayWorkflow = channel.unary_unary(
+                '/ai_flow.AIFlowService/ReplayWorkflow',
+                request_serializer=aiflow__pb2.ReplayWorkflowRequest.SerializeToString,
+                response_deserializer=aiflow__pb2.ExplanationProto.FromString,
+                _registered_method=True)
 
 
 class AIFlowServiceServicer:
@@ -479,6 +499,30 @@ class AIFlowServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ExplainTaskExecution(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExplainEvent(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExplainWorkflowExecution(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReplayWorkflow(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AIFlowServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -681,6 +725,26 @@ def add_AIFlowServiceServicer_to_server(servicer, server):
                     servicer.ListSchedulerErrors,
                     request_deserializer=aiflow__pb2.ListSchedulerErrorsRequest.FromString,
                     response_serializer=aiflow__pb2.SchedulerErrorList.SerializeToString,
+            ),
+            'ExplainTaskExecution': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExplainTaskExecution,
+                    request_deserializer=aiflow__pb2.ExplainTaskExecutionRequest.FromString,
+                    response_serializer=aiflow__pb2.ExplanationProto.SerializeToString,
+            ),
+            'ExplainEvent': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExplainEvent,
+                    request_deserializer=aiflow__pb2.ExplainEventRequest.FromString,
+                    response_serializer=aiflow__pb2.ExplanationProto.SerializeToString,
+            ),
+            'ExplainWorkflowExecution': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExplainWorkflowExecution,
+                    request_deserializer=aiflow__pb2.ExplainWorkflowExecutionRequest.FromString,
+                    response_serializer=aiflow__pb2.ExplanationProto.SerializeToString,
+            ),
+            'ReplayWorkflow': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReplayWorkflow,
+                    request_deserializer=aiflow__pb2.ReplayWorkflowRequest.FromString,
+                    response_serializer=aiflow__pb2.ExplanationProto.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1763,6 +1827,114 @@ class AIFlowService:
             '/ai_flow.AIFlowService/ListSchedulerErrors',
             aiflow__pb2.ListSchedulerErrorsRequest.SerializeToString,
             aiflow__pb2.SchedulerErrorList.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExplainTaskExecution(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ai_flow.AIFlowService/ExplainTaskExecution',
+            aiflow__pb2.ExplainTaskExecutionRequest.SerializeToString,
+            aiflow__pb2.ExplanationProto.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExplainEvent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ai_flow.AIFlowService/ExplainEvent',
+            aiflow__pb2.ExplainEventRequest.SerializeToString,
+            aiflow__pb2.ExplanationProto.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExplainWorkflowExecution(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ai_flow.AIFlowService/ExplainWorkflowExecution',
+            aiflow__pb2.ExplainWorkflowExecutionRequest.SerializeToString,
+            aiflow__pb2.ExplanationProto.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReplayWorkflow(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ai_flow.AIFlowService/ReplayWorkflow',
+            aiflow__pb2.ReplayWorkflowRequest.SerializeToString,
+            aiflow__pb2.ExplanationProto.FromString,
             options,
             channel_credentials,
             insecure,

@@ -7,6 +7,7 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from ai_flow.rest import (
     _events,
     _executions,
+    _explain,
     _health,
     _logs,
     _namespaces,
@@ -14,6 +15,7 @@ from ai_flow.rest import (
     _timers,
     _workflows,
 )
+from ai_flow.rest._auth import READ_EVERYWHERE
 from ai_flow.rest._context import RestContext
 from ai_flow.rest._errors import install_error_handlers
 from ai_flow.rest._inputs import RefuseNul
@@ -32,6 +34,9 @@ def create_app(context: RestContext | None = None) -> FastAPI:
             "The AIFlow REST API: the same use cases, semantics and errors as the gRPC "
             'API. Errors are `{"detail": "one line"}`: 404 not found, 409 conflict '
             "with the state, 422 invalid request, 503 notification server unreachable. "
+            "A server with `auth_tokens` wants `Authorization: Bearer <token>` on every "
+            "route but /health: 401 without a token it knows, 403 for a namespace the "
+            "token may not read (write). "
             "Lists are paged with `limit` and `offset` and report `total_entries`; "
             "events and logs page by cursor."
         ),
@@ -46,11 +51,19 @@ def create_app(context: RestContext | None = None) -> FastAPI:
         _logs,
         _timers,
         _events,
+        _explain,
         _health,
     ):
         v1.include_router(module.router)
     api.include_router(v1)
-    api.add_api_route("/metrics", _metrics, methods=["GET"], include_in_schema=False)
+    # Server-wide numbers: a scraper's token must read every namespace.
+    api.add_api_route(
+        "/metrics",
+        _metrics,
+        methods=["GET"],
+        include_in_schema=False,
+        dependencies=[READ_EVERYWHERE],
+    )
     install_error_handlers(api)
     api.add_middleware(RefuseNul)
     install_web(api)  # the web UI at `/`, kept out of the OpenAPI document

@@ -20,6 +20,7 @@ from ai_flow.app.errors import (
     PreconditionError,
 )
 from notification_service.client import InvalidRequestError, NotificationError
+from notification_service.util.auth import PermissionDenied, Unauthenticated
 
 _CODES: list[tuple[type[Exception], int]] = [
     (NotFoundError, 404),
@@ -41,16 +42,28 @@ class ErrorOut(BaseModel):
     detail: str
 
 
-ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorOut} for code in (404, 409, 422)}
+_DESCRIPTIONS = {
+    # Only when the server has auth_tokens (ai_flow/rest/_auth.py).
+    401: "No token, or not one of this server's",
+    403: "The token may not read (write) the namespace",
+    404: "Not Found",
+    409: "Conflict",
+    422: "Unprocessable Entity",
+}
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorOut, "description": text} for code, text in _DESCRIPTIONS.items()
+}
 # The same, spelled out for routes whose success is not JSON (FastAPI would document
 # their errors in the success's media type).
 ERRORS_AS_JSON: dict[int | str, dict[str, Any]] = {
     code: {
-        "description": description,
+        "description": text,
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
     }
-    for code, description in ((404, "Not Found"), (409, "Conflict"), (422, "Unprocessable Entity"))
+    for code, text in _DESCRIPTIONS.items()
 }
+#: What a client without a (good) token is told how to authenticate.
+CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
 
 def _error(status: int, detail: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
@@ -79,6 +92,14 @@ def install_error_handlers(api: FastAPI) -> None:
     @api.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         return _error(422, _validation_message(exc))
+
+    @api.exception_handler(Unauthenticated)
+    async def _unauthenticated(request: Request, exc: Unauthenticated) -> JSONResponse:
+        return _error(401, str(exc), CHALLENGE)
+
+    @api.exception_handler(PermissionDenied)
+    async def _denied(request: Request, exc: PermissionDenied) -> JSONResponse:
+        return _error(403, str(exc))
 
     @api.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> JSONResponse:

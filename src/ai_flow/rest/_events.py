@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from sse_starlette import EventSourceResponse
 
 from ai_flow.metadata import DEFAULT_LIMIT, MAX_LIMIT
+from ai_flow.rest._auth import READ_NAMESPACE
 from ai_flow.rest._deps import Ctx
 from ai_flow.rest._errors import ERRORS, ErrorOut
 from ai_flow.rest._paging import MAX_ID
@@ -16,9 +17,14 @@ from ai_flow.rest._sse import PING_SECONDS, live_events
 from notification_service.client import Event
 from notification_service.model import MAX_KEY_LENGTH
 
-# 503: the notification server, which keeps the events, is unreachable.
+# 503: the notification server, which keeps the events, is unreachable. With
+# auth_tokens, reading the events of a namespace (`namespace=`) needs read on it, and
+# reading every namespace's (no `namespace=`) a token that may read them all.
 router = APIRouter(
-    prefix="/events", tags=["events"], responses={**ERRORS, 503: {"model": ErrorOut}}
+    prefix="/events",
+    tags=["events"],
+    responses={**ERRORS, 503: {"model": ErrorOut}},
+    dependencies=[READ_NAMESPACE],
 )
 Offset = Annotated[int, Query(ge=0, le=MAX_ID)]
 MAX_KEYS = 100

@@ -9,12 +9,14 @@ from pydantic import BaseModel
 
 from ai_flow.app import executions, listings
 from ai_flow.metadata import WorkflowExecutionRow, WorkflowRow
+from ai_flow.rest._auth import READ_NAMESPACE, WRITE_NAMESPACE, owner
 from ai_flow.rest._deps import Ctx
 from ai_flow.rest._errors import ERRORS
 from ai_flow.rest._paging import IdPath, PageArgs, PageOut, page_args
 
 router = APIRouter(tags=["workflow executions"], responses=ERRORS)
 EXECUTIONS = "/namespaces/{namespace}/workflows/{name}/executions"
+BY_ID = "/workflow-executions/{execution_id}"
 
 
 class WorkflowExecutionOut(BaseModel):
@@ -51,7 +53,7 @@ def execution_out(row: WorkflowExecutionRow, wf: WorkflowRow) -> WorkflowExecuti
     )
 
 
-@router.get(EXECUTIONS, response_model=WorkflowExecutionList)
+@router.get(EXECUTIONS, response_model=WorkflowExecutionList, dependencies=[READ_NAMESPACE])
 def list_workflow_executions(
     ctx: Ctx, namespace: str, name: str, page: Annotated[PageArgs, Depends(page_args)]
 ) -> WorkflowExecutionList:
@@ -65,31 +67,52 @@ def list_workflow_executions(
     )
 
 
-@router.post(EXECUTIONS, response_model=WorkflowExecutionOut, status_code=201)
+@router.post(
+    EXECUTIONS,
+    response_model=WorkflowExecutionOut,
+    status_code=201,
+    dependencies=[WRITE_NAMESPACE],
+)
 def start_workflow_execution(ctx: Ctx, namespace: str, name: str) -> WorkflowExecutionOut:
     """A manual execution of the workflow's latest snapshot (409 if it is disabled)."""
     return execution_out(*executions.start_execution(ctx.app, namespace, name))
 
 
-@router.post(f"{EXECUTIONS}/stop", response_model=CountOut, status_code=202)
+@router.post(
+    f"{EXECUTIONS}/stop", response_model=CountOut, status_code=202, dependencies=[WRITE_NAMESPACE]
+)
 def stop_workflow_executions(ctx: Ctx, namespace: str, name: str) -> CountOut:
     """Stop every unfinished execution of the workflow; the count asked to stop."""
     return CountOut(count=executions.stop_executions(ctx.app, namespace, name))
 
 
-@router.get("/workflow-executions/{execution_id}", response_model=WorkflowExecutionOut)
+@router.get(
+    BY_ID,
+    response_model=WorkflowExecutionOut,
+    dependencies=[owner("workflow_execution", "execution_id")],
+)
 def get_workflow_execution(ctx: Ctx, execution_id: IdPath) -> WorkflowExecutionOut:
     return execution_out(*executions.get_execution(ctx.app, execution_id))
 
 
-@router.post("/workflow-executions/{execution_id}/stop", status_code=202, response_class=Response)
+@router.post(
+    f"{BY_ID}/stop",
+    status_code=202,
+    response_class=Response,
+    dependencies=[owner("workflow_execution", "execution_id", write=True)],
+)
 def stop_workflow_execution(ctx: Ctx, execution_id: IdPath) -> Response:
     """Asynchronous: the execution is STOPPED once its tasks have stopped."""
     executions.stop_execution(ctx.app, execution_id)
     return Response(status_code=202)
 
 
-@router.delete("/workflow-executions/{execution_id}", status_code=204, response_class=Response)
+@router.delete(
+    BY_ID,
+    status_code=204,
+    response_class=Response,
+    dependencies=[owner("workflow_execution", "execution_id", write=True)],
+)
 def delete_workflow_execution(ctx: Ctx, execution_id: IdPath) -> Response:
     """Refused (409) while it is unfinished."""
     executions.delete_execution(ctx.app, execution_id)

@@ -14,13 +14,18 @@ from starlette.concurrency import run_in_threadpool
 
 from ai_flow.app import task_logs
 from ai_flow.app.errors import NotFoundError
+from ai_flow.rest._auth import owner
 from ai_flow.rest._context import RestContext
 from ai_flow.rest._deps import Ctx
 from ai_flow.rest._errors import ERRORS
 from ai_flow.rest._paging import MAX_ID, IdPath
 from ai_flow.rest._sse import PING_SECONDS
 
-router = APIRouter(prefix="/task-executions/{task_execution_id}/log", tags=["task logs"])
+router = APIRouter(
+    prefix="/task-executions/{task_execution_id}/log",
+    tags=["task logs"],
+    dependencies=[owner("task_execution", "task_execution_id")],
+)
 ByteOffset = Annotated[int, Query(ge=0, le=MAX_ID, description="first byte to read")]
 FOLLOW_CHUNK = 64 << 10  # bytes in one follow event
 _POLL = 0.5  # seconds between looks at a growing log

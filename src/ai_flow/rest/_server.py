@@ -19,6 +19,7 @@ from typing import Any
 from ai_flow.app import App
 from ai_flow.rest._context import RestContext
 from notification_service.client import NotificationClient
+from notification_service.util.auth import Authenticator
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +54,20 @@ class RestServer:
     """`bind()` listens (at once, cheaply); `start()` serves, on its own thread."""
 
     def __init__(
-        self, app: App, notification_server_uri: str, log_dir: Path, host: str, port: int
+        self,
+        app: App,
+        notification_server_uri: str,
+        log_dir: Path,
+        host: str,
+        port: int,
+        authenticator: Authenticator | None = None,
+        notification_token: str | None = None,
     ) -> None:
         self._app = app
+        #: The server's auth_tokens: with any, every request but the open ones needs one.
+        self.authenticator = authenticator or Authenticator(None)
+        #: What the REST API presents to a notification server with auth_tokens.
+        self._notification_token = notification_token
         self._notification_server_uri = notification_server_uri
         self._log_dir = log_dir
         self._host = host
@@ -100,9 +112,18 @@ class RestServer:
             # Short retries: a request fails fast (503) while the notification server
             # is away, instead of holding a worker thread for the client's default 15 s.
             events = NotificationClient(
-                self._notification_server_uri, rpc_timeout=10.0, retry_seconds=2.0
+                self._notification_server_uri,
+                rpc_timeout=10.0,
+                retry_seconds=2.0,
+                token=self._notification_token,
             )
-            self.context = RestContext(self._app, events, self._log_dir, metrics=self.metrics)
+            self.context = RestContext(
+                self._app,
+                events,
+                self._log_dir,
+                metrics=self.metrics,
+                authenticator=self.authenticator,
+            )
             config = uvicorn.Config(
                 create_app(self.context),
                 log_level="warning",

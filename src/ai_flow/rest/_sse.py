@@ -20,7 +20,7 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 
 from ai_flow.rest._context import RestContext
-from notification_service.client import Event, ListenerProcessor
+from notification_service.client import Event, ListenerProcessor, NotificationError
 
 # Batches waiting for a slow client; beyond this the listener waits (and with it the
 # gRPC stream), so a reader that stops reading holds a bounded amount of memory.
@@ -36,6 +36,7 @@ class _ToQueue(ListenerProcessor):
         self._loop = loop
         self._queue = queue
         self.closed = threading.Event()
+        self.error: NotificationError | None = None
 
     def process(self, events: list[Event]) -> None:
         try:
@@ -49,6 +50,12 @@ class _ToQueue(ListenerProcessor):
             except concurrent.futures.TimeoutError:
                 continue
         future.cancel()
+
+    def failed(self, error: NotificationError) -> None:
+        # The notification server refused the listener (its token, say): the stream
+        # ends with the reason instead of going quiet.
+        self.error = error
+        self.process([])
 
 
 def sse_event(event: Event) -> dict[str, Any]:
@@ -84,6 +91,9 @@ async def live_events(
                 batch = await asyncio.wait_for(queue.get(), timeout=_TICK)
             except asyncio.TimeoutError:
                 continue
+            if processor.error is not None:
+                yield {"event": "error", "data": str(processor.error)}
+                return
             for event in batch:
                 if event.offset is None or event.offset <= last:
                     continue

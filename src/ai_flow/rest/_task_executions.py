@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from ai_flow.app import executions, listings
 from ai_flow.metadata import TaskExecutionRow
+from ai_flow.rest._auth import owner
 from ai_flow.rest._deps import Ctx
 from ai_flow.rest._errors import ERRORS
 from ai_flow.rest._paging import IdPath, PageArgs, PageOut, page_args
@@ -18,6 +19,7 @@ from ai_flow.rest._paging import IdPath, PageArgs, PageOut, page_args
 router = APIRouter(tags=["task executions"], responses=ERRORS)
 TaskName = Annotated[str, Path(min_length=1, max_length=255)]
 TASK = "/workflow-executions/{execution_id}/tasks/{task_name}"
+EXECUTION_WRITE = owner("workflow_execution", "execution_id", write=True)
 
 
 class TaskExecutionOut(BaseModel):
@@ -78,7 +80,11 @@ def task_execution_out(row: TaskExecutionRow) -> TaskExecutionOut:
     )
 
 
-@router.get("/workflow-executions/{execution_id}/task-executions", response_model=TaskExecutionList)
+@router.get(
+    "/workflow-executions/{execution_id}/task-executions",
+    response_model=TaskExecutionList,
+    dependencies=[owner("workflow_execution", "execution_id")],
+)
 def list_task_executions(
     ctx: Ctx, execution_id: IdPath, page: Annotated[PageArgs, Depends(page_args)]
 ) -> TaskExecutionList:
@@ -93,19 +99,30 @@ def list_task_executions(
     )
 
 
-@router.get("/task-executions/{task_execution_id}", response_model=TaskExecutionOut)
+@router.get(
+    "/task-executions/{task_execution_id}",
+    response_model=TaskExecutionOut,
+    dependencies=[owner("task_execution", "task_execution_id")],
+)
 def get_task_execution(ctx: Ctx, task_execution_id: IdPath) -> TaskExecutionOut:
     return task_execution_out(executions.get_task_execution(ctx.app, task_execution_id))
 
 
-@router.post(f"{TASK}/start", response_model=TaskExecutionOut, status_code=201)
+@router.post(
+    f"{TASK}/start",
+    response_model=TaskExecutionOut,
+    status_code=201,
+    dependencies=[EXECUTION_WRITE],
+)
 def start_task_execution(ctx: Ctx, execution_id: IdPath, task_name: TaskName) -> TaskExecutionOut:
     """A new run of the task unless one is alive (then that one)."""
     row = executions.start_task_execution(ctx.app, execution_id, task_name)
     return task_execution_out(row)
 
 
-@router.post(f"{TASK}/stop", status_code=202, response_class=Response)
+@router.post(
+    f"{TASK}/stop", status_code=202, response_class=Response, dependencies=[EXECUTION_WRITE]
+)
 def stop_task_execution(ctx: Ctx, execution_id: IdPath, task_name: TaskName) -> Response:
     """Asynchronous; 409 when the task has no running execution."""
     executions.stop_task_execution(ctx.app, execution_id, task_name)

@@ -17,6 +17,7 @@ import grpc
 from ai_flow.proto import aiflow_pb2 as pb
 from ai_flow.proto import aiflow_pb2_grpc as pb_grpc
 from ai_flow.runtime._spec import TaskSpec
+from notification_service.util.auth import auth_metadata
 
 log = logging.getLogger(__name__)
 
@@ -47,12 +48,14 @@ class ClaimAnswer:
 
 
 class ServerChannel:
-    """`addresses`: ``host:port[,host:port...]``."""
+    """`addresses`: ``host:port[,host:port...]``; `auth_token`: the try's token for
+    servers with auth_tokens (TaskSpec.server_token), sent with every call to each."""
 
-    def __init__(self, addresses: str) -> None:
+    def __init__(self, addresses: str, auth_token: str | None = None) -> None:
         self.addresses = [a.strip() for a in addresses.split(",") if a.strip()]
         if not self.addresses:
             raise ValueError("no AIFlow server address")
+        self._metadata = auth_metadata(auth_token) or None
         self._channels: dict[str, grpc.Channel] = {}
         self._current = 0
 
@@ -90,7 +93,7 @@ class ServerChannel:
         delay = 0.1
         while True:
             try:
-                answer = self._stub.ClaimTask(request, timeout=10)
+                answer = self._stub.ClaimTask(request, timeout=10, metadata=self._metadata)
                 return ClaimAnswer(
                     answer.granted,
                     answer.reason,
@@ -119,7 +122,7 @@ class ServerChannel:
         )
         for _ in self.addresses:
             try:
-                answer = self._stub.TaskHeartbeat(request, timeout=timeout)
+                answer = self._stub.TaskHeartbeat(request, timeout=timeout, metadata=self._metadata)
             except grpc.RpcError as err:
                 log.debug("heartbeat not delivered to %s: %s", self.address, err.details())
                 if err.code() not in _RETRYABLE:
@@ -155,7 +158,7 @@ class ServerChannel:
         delay = 0.1
         while True:
             try:
-                self._stub.RecordExternalJob(request, timeout=10)
+                self._stub.RecordExternalJob(request, timeout=10, metadata=self._metadata)
                 return True
             except grpc.RpcError as err:
                 if err.code() not in _RETRYABLE or time.monotonic() >= deadline:

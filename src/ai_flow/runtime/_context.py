@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Protocol
 
 from ai_flow.engines import ExternalJob
@@ -25,6 +25,8 @@ class TaskContext:
     sequence_number: int
     try_number: int
     notification_server_uri: str | None = None
+    #: What AIFlowNotificationClient presents to a notification server with auth_tokens.
+    notification_token: str | None = None
 
     @property
     def sender(self) -> str:
@@ -46,7 +48,12 @@ class TaskContext:
 
     @classmethod
     def from_json(cls, text: str) -> TaskContext:
-        return cls(**json.loads(text))
+        data = json.loads(text)
+        if not isinstance(data, dict):
+            raise TypeError("a task context is a JSON object")
+        # Fields a newer runtime added are left out (as TaskSpec.from_json does).
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
 
 
 class JobRecorder(Protocol):

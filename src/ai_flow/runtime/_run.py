@@ -24,8 +24,13 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from ai_flow.blob_manager import create_blob_manager, fetch_snapshot, set_current_blob_manager
-from ai_flow.engines import ExternalJob, cancel_external_job
+from ai_flow.blob_manager import (
+    BlobManagerError,
+    create_blob_manager,
+    fetch_snapshot,
+    set_current_blob_manager,
+)
+from ai_flow.engines import EngineError, ExternalJob, cancel_external_job
 from ai_flow.model.operator import AIFlowOperator
 from ai_flow.model.status import TaskStatus
 from ai_flow.model.stop_reason import StopReason
@@ -43,6 +48,11 @@ log = logging.getLogger("ai_flow.runtime")
 
 class TaskNotFoundError(Exception):
     """The snapshot does not define the workflow or the task the spec names."""
+
+
+#: Failures of the try's set-up (blob store, snapshot, engine binaries): logged as one
+#: line, as user mistakes are everywhere else; user code keeps its traceback.
+_SETUP_ERRORS = (BlobManagerError, EngineError, TaskNotFoundError)
 
 
 def run_task(
@@ -71,7 +81,7 @@ def run_task(
         log_dir,
     )
     _enter_log(paths)
-    channel = ServerChannel(spec.server_address)
+    channel = ServerChannel(spec.server_address, spec.server_token)
     token = uuid.uuid4().hex
     # The claim's round trip (a first connection) overlaps with fetching the snapshot,
     # which is safe to do for a try that may not run: no user code runs before the claim.
@@ -101,6 +111,7 @@ def _status_client(spec: TaskSpec) -> NotificationClient:
         namespace=spec.namespace,
         sender=TASK_RUNTIME_SENDER,
         retry_seconds=600.0,
+        token=spec.notification_token,
     )
 
 
@@ -231,9 +242,13 @@ class _TaskRun:
         if self.stop_requested.is_set():
             log.info("task ended by stop request", exc_info=True)
             return TaskStatus.STOPPED
-        log.exception("task failed")
         exc = sys.exc_info()[1]
         self.error = f"{type(exc).__name__}: {exc}" if exc is not None else None
+        if isinstance(exc, _SETUP_ERRORS):
+            # A configuration mistake, not a bug in user code: one line says it all.
+            log.error("task failed: %s", self.error)
+        else:
+            log.exception("task failed")
         return TaskStatus.FAILED
 
     def _load_operator(self) -> AIFlowOperator:

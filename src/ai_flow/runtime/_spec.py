@@ -37,6 +37,11 @@ class TaskSpec:
     stop_timeout: float = 10.0
     #: The operator's ``queue`` option: where a queueing executor (Celery) sends the try.
     queue: str | None = None
+    #: With auth_tokens on the servers: the try's own token for the internal RPC (good
+    #: for this task execution only), and the token its events carry to the
+    #: notification server (None: $NOTIFICATION_TOKEN of the host that runs it).
+    server_token: str | None = None
+    notification_token: str | None = None
 
     @property
     def key(self) -> tuple[int, int]:
@@ -60,6 +65,7 @@ class TaskSpec:
             sequence_number=self.sequence_number,
             try_number=self.try_number,
             notification_server_uri=self.notification_server_uri,
+            notification_token=self.notification_token,
         )
 
     def to_json(self) -> str:

@@ -1,6 +1,7 @@
 """The event-driven scheduler: rules in, task commands out, one transaction per batch."""
 
 from ai_flow.scheduler._actions import (
+    Acted,
     apply_action,
     refresh_workflow_status,
     start_task,
@@ -9,6 +10,7 @@ from ai_flow.scheduler._actions import (
     stop_workflow_execution,
 )
 from ai_flow.scheduler._batch import Target
+from ai_flow.scheduler._decisions import record_user_decision
 from ai_flow.scheduler._lookup import Speculation, SpeculationMiss
 from ai_flow.scheduler._plan import PlanError, RulePlan, TaskPlan, WorkflowPlan
 from ai_flow.scheduler._processor import EventProcessor, execution_id_of
@@ -21,6 +23,7 @@ from ai_flow.scheduler._timers import TimerLoop
 from ai_flow.scheduler._triggers import StoredTrigger, parse_trigger
 
 __all__ = [
+    "Acted",
     "EventProcessor",
     "PlanError",
     "RulePlan",
@@ -40,6 +43,7 @@ __all__ = [
     "execution_id_of",
     "parse_report",
     "parse_trigger",
+    "record_user_decision",
     "refresh_workflow_status",
     "snapshot_files",
     "start_task",

@@ -18,12 +18,14 @@ from ai_flow.metadata import (
     WorkflowRow,
     WorkflowSnapshotRow,
     WorkflowTriggerRow,
+    decisions,
     executions,
     rule_state,
     triggers,
 )
 from ai_flow.metadata import task_executions as tasks
 from ai_flow.model.status import WorkflowStatus
+from ai_flow.scheduler._decisions import DecisionLog
 from ai_flow.scheduler._plan import PlanError, WorkflowPlan
 from ai_flow.scheduler._snapshots import SnapshotStore
 
@@ -76,6 +78,8 @@ class Batch:
             str, list[tuple[WorkflowTriggerRow, WorkflowRow, WorkflowSnapshotRow]]
         ] = {}
         self._trigger_states: dict[int, dict[str, Any]] = {}
+        self.log = DecisionLog()
+        self.unreached = 0  # events that reached no rule nor trigger (counted, not logged)
 
     # Executions
 
@@ -125,6 +129,9 @@ class Batch:
                     self.session, scope, name, values.get(name), execution_id=execution_id
                 )
         self._dirty.clear()
+        self.log.flush(self.session)
+        decisions.count_unreached(self.session, self.unreached)
+        self.unreached = 0
 
     # Triggers (few: state is written through)
 

@@ -63,6 +63,8 @@ class RulePlan:
     action: TaskAction
     keys: frozenset[str]
     condition: Condition | None
+    #: The condition's class (last part of its path), for the decision log.
+    condition_name: str = ""
 
     @property
     def scope(self) -> str:
@@ -131,4 +133,13 @@ def _rule(task: str, index: int, data: Mapping[str, Any]) -> RulePlan:
         action=TaskAction(data["action"]),
         keys=frozenset(data.get("expect_event_keys") or ()),
         condition=condition,
+        condition_name=_class_name(data, condition),
     )
+
+
+def _class_name(data: Mapping[str, Any], condition: Condition | None) -> str:
+    if condition is not None:
+        return type(condition).__name__
+    described = data.get("condition")
+    path = described.get("class") if isinstance(described, Mapping) else None
+    return str(path).rsplit(".", 1)[-1] if path else "user condition"

@@ -13,13 +13,14 @@ import json
 import logging
 
 from ai_flow.evaluator import ERROR_STATE, RuleContext
-from ai_flow.metadata import TaskExecutionRow
+from ai_flow.metadata import TaskExecutionRow, WorkflowExecutionRow
 from ai_flow.metadata import task_executions as tasks
-from ai_flow.model.action import TaskAction
 from ai_flow.model.internal.events import is_task_status_event_key
 from ai_flow.model.status import TaskStatus
+from ai_flow.scheduler import _decisions as dlog
 from ai_flow.scheduler._actions import apply_action, refresh_workflow_status, retry_task
 from ai_flow.scheduler._batch import Batch, Target
+from ai_flow.scheduler._decisions import event_fields
 from ai_flow.scheduler._lookup import Speculation
 from ai_flow.scheduler._plan import RulePlan
 from ai_flow.scheduler._reports import Outcome, StatusReport, decide, parse_report
@@ -72,14 +73,53 @@ class EventProcessor:
             changed = self._apply_status(batch, event, report)
         elif is_task_status_event_key(event.key):
             log.warning("ignoring malformed task status event at offset %s", event.offset)
-        for target in self._targets(batch, event):
+        reached = len(batch.log.rows)
+        targets = self._targets(batch, event)
+        for target in targets:
             # A disabled workflow schedules nothing new; its runs still finish and count.
-            acted = target.workflow.is_enabled and self._evaluate(
-                batch, index, target, event, lookup
-            )
+            if target.workflow.is_enabled:
+                acted = self._evaluate(batch, index, target, event, lookup)
+            else:
+                acted = False
+                self._not_evaluated(batch, target, event, "workflow disabled")
             if acted or target.execution.id == changed:
                 refresh_workflow_status(batch.session, target.execution, target.plan)
-        return bool(fire_triggers(batch, index, event, lookup))
+        if not targets:
+            self._not_running(batch, event)
+        started = bool(fire_triggers(batch, index, event, lookup))
+        if len(batch.log.rows) == reached:
+            batch.unreached += 1
+        return started
+
+    @staticmethod
+    def _not_evaluated(batch: Batch, target: Target, event: Event, why: str) -> None:
+        fields = event_fields(event)
+        for rule in target.plan.rules_expecting(event.key):
+            batch.log.add(
+                dlog.EVENT,
+                **fields,
+                workflow_execution_id=target.execution.id,
+                task_name=rule.task,
+                rule_index=rule.index,
+                condition=rule.condition_name,
+                action=rule.action.value,
+                detail=why,
+            )
+
+    @staticmethod
+    def _not_running(batch: Batch, event: Event) -> None:
+        """An event of one execution that is not RUNNING any more: say so, once."""
+        own = execution_id_of(event)
+        if own is None or not dlog.ENABLED:
+            return
+        row = batch.session.get(WorkflowExecutionRow, own)
+        if row is not None:
+            batch.log.add(
+                dlog.EVENT,
+                **event_fields(event),
+                workflow_execution_id=own,
+                detail=f"execution {own} is {row.status}, not RUNNING: no rule evaluated",
+            )
 
     def _apply_status(self, batch: Batch, event: Event, report: StatusReport) -> int | None:
         """Record a task's reported status; returns its execution id if it changed.
@@ -127,26 +167,59 @@ class EventProcessor:
         """Evaluate every rule expecting the event; returns whether an action was taken.
 
         Every matching rule sees the event (its state stays right); per task, the first
-        action wins.
+        action wins. Each answer goes to the decision log with what it led to.
         """
         acted = False
         execution_id = target.execution.id
         rules = target.plan.rules_expecting(event.key)
+        fields = event_fields(event) if dlog.ENABLED else {}
         for task_name, task_rules in itertools.groupby(rules, key=lambda r: r.task):
-            chosen: TaskAction | None = None
+            chosen: RulePlan | None = None
+            answers = []
             for rule in task_rules:
-                if self._met(batch, index, target, rule, event, lookup) and chosen is None:
-                    chosen = rule.action
+                met, error, changed = self._met(batch, index, target, rule, event, lookup)
+                answers.append((rule, met, error, changed))
+                if met and chosen is None:
+                    chosen = rule
+            done = None
             if chosen is not None:
-                apply_action(batch.session, execution_id, task_name, chosen)
-                batch.tasks_changed(execution_id)
-                acted = True
+                done = apply_action(batch.session, execution_id, task_name, chosen.action)
+                if done.done:  # a skipped START or STOP changed nothing
+                    batch.tasks_changed(execution_id)
+                    acted = True
+            if not dlog.ENABLED:
+                continue
+            for rule, met, error, changed in answers:
+                row = {
+                    **fields,
+                    "workflow_execution_id": execution_id,
+                    "task_name": task_name,
+                    "rule_index": rule.index,
+                    "condition": rule.condition_name,
+                    "answer": dlog.answer_of(met, error),
+                    "error": error,
+                    "changed": sorted(changed) if changed else None,
+                    "action": rule.action.value,
+                }
+                if rule is chosen and done is not None:
+                    row.update(
+                        taken=done.done,
+                        detail=done.detail,
+                        started_task_execution_id=done.started,
+                        stopped_task_execution_id=done.stopped,
+                    )
+                elif met and chosen is not None:
+                    row["detail"] = f"rule {chosen.index} of {task_name} was met first"
+                else:
+                    row["detail"] = "condition failed" if error else "condition not met"
+                batch.log.add(dlog.EVENT, **row)
         return acted
 
     @staticmethod
     def _met(
         batch: Batch, index: int, target: Target, rule: RulePlan, event: Event, lookup: Speculation
-    ) -> bool:
+    ) -> tuple[bool, str | None, frozenset[str] | set[str]]:
+        """(met, error, state keys changed)."""
         execution_id = target.execution.id
         states = batch.states(execution_id, rule.scope)
         statuses = batch.statuses(execution_id)
@@ -156,7 +229,7 @@ class EventProcessor:
                 log.error("rule %s of task %s failed: %s", rule.index, rule.task, result.error)
             if result.changed:
                 batch.put_states(execution_id, rule.scope, dict(result.after), result.changed)
-            return result.met
+            return result.met, result.error, result.changed
         context = RuleContext(statuses, states)
         try:
             met = rule.condition.expects(event) and bool(rule.condition.is_met(event, context))
@@ -164,7 +237,7 @@ class EventProcessor:
             log.exception("built-in rule %s of task %s failed", rule.index, rule.task)
             message = f"condition raised {type(exc).__name__}: {exc}"
             batch.put_states(execution_id, rule.scope, {ERROR_STATE: message}, {ERROR_STATE})
-            return False
+            return False, message, {ERROR_STATE}
         if context.changed:
             batch.put_states(execution_id, rule.scope, context.states, context.changed)
-        return met
+        return met, None, context.changed

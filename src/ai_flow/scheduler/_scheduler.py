@@ -26,7 +26,7 @@ from collections.abc import Callable
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, sessionmaker
 
-from ai_flow.metadata import offsets, read_session, scheduler_errors, write_session
+from ai_flow.metadata import decisions, offsets, read_session, scheduler_errors, write_session
 from ai_flow.metadata.lease import LeaseLostError
 from ai_flow.scheduler._lookup import Speculation, SpeculationMiss
 from ai_flow.scheduler._processor import EventProcessor, execution_id_of
@@ -34,7 +34,7 @@ from ai_flow.scheduler._reports import parse_report
 from ai_flow.scheduler._snapshots import SnapshotStore
 from ai_flow.scheduler._speculation import Speculator
 from ai_flow.scheduler._stats import SchedulerStats
-from ai_flow.scheduler._stream import EventStream
+from ai_flow.scheduler._stream import EventStream, StreamRefusedError
 from notification_service.model import Event
 from notification_service.util.clock import now
 
@@ -43,6 +43,8 @@ log = logging.getLogger(__name__)
 MAX_BATCH = 500
 #: Tries of a failing batch, then of each of its events alone, before an event is skipped.
 ATTEMPTS = 3
+#: Seconds between attempts to listen while the notification server refuses the token.
+REFUSED_RETRY_SECONDS = 10
 _TRANSIENT = (
     sa_exc.OperationalError,
     sa_exc.InterfaceError,
@@ -80,6 +82,7 @@ class Scheduler:
         on_committed: Callable[[], None],
         fence: Callable[[Session], None] | None = None,
         stats: SchedulerStats | None = None,
+        notification_token: str | None = None,
     ) -> None:
         self._factory = factory
         self.stats = stats or SchedulerStats()
@@ -90,7 +93,7 @@ class Scheduler:
         self._speculator = speculator
         self._lock = lock
         self._on_committed = on_committed
-        self._stream = EventStream(factory, snapshots, notification_uri)
+        self._stream = EventStream(factory, snapshots, notification_uri, notification_token)
         self._reopen = False
         self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._run, name="af-scheduler", daemon=True)
@@ -118,6 +121,11 @@ class Scheduler:
             except _TRANSIENT:
                 log.exception("the metadata database failed; retrying")
                 self._pause(1)
+            except StreamRefusedError as exc:
+                # A token fixed in either config needs no restart of this server.
+                log.error("the notification server refused the scheduler: %s; retrying", exc)
+                self._reopen = True
+                self._pause(REFUSED_RETRY_SECONDS)
 
     def _step(self) -> None:
         if self._reopen:
@@ -143,6 +151,8 @@ class Scheduler:
                 return
             if offset > stored:
                 offsets.set_offset(session, offset)
+                # Offsets are dense: every one skipped is an event nothing expected.
+                decisions.count_unreached(session, offset - stored)
         self.committed_offset = max(stored, offset)
 
     # Committing

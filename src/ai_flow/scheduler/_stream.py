@@ -17,16 +17,24 @@ from sqlalchemy.orm import Session, sessionmaker
 from ai_flow.metadata import read_session
 from ai_flow.scheduler._interest import Interest, interest
 from ai_flow.scheduler._snapshots import SnapshotStore
-from notification_service.client import ListenerProcessor, NotificationClient
+from notification_service.client import ListenerProcessor, NotificationClient, NotificationError
 from notification_service.model import Event
+
+
+class StreamRefusedError(Exception):
+    """The notification server refused the scheduler's listener (its token, say)."""
 
 
 class _Progress(NamedTuple):
     offset: int
 
 
+class _Refused(NamedTuple):
+    reason: str
+
+
 class _Enqueue(ListenerProcessor):
-    def __init__(self, sink: queue.SimpleQueue[Event | _Progress]) -> None:
+    def __init__(self, sink: queue.SimpleQueue[Event | _Progress | _Refused]) -> None:
         self._sink = sink
 
     def process(self, events: list[Event]) -> None:
@@ -36,15 +44,22 @@ class _Enqueue(ListenerProcessor):
     def progress(self, offset: int) -> None:
         self._sink.put(_Progress(offset))
 
+    def failed(self, error: NotificationError) -> None:
+        self._sink.put(_Refused(str(error)))
+
 
 class EventStream:
     def __init__(
-        self, factory: sessionmaker[Session], snapshots: SnapshotStore, notification_uri: str
+        self,
+        factory: sessionmaker[Session],
+        snapshots: SnapshotStore,
+        notification_uri: str,
+        token: str | None = None,
     ) -> None:
         self._factory = factory
         self._snapshots = snapshots
-        self._client = NotificationClient(notification_uri, retry_seconds=3600)
-        self._queue: queue.SimpleQueue[Event | _Progress] = queue.SimpleQueue()
+        self._client = NotificationClient(notification_uri, retry_seconds=3600, token=token)
+        self._queue: queue.SimpleQueue[Event | _Progress | _Refused] = queue.SimpleQueue()
         self._listener: str | None = None
         self.interest = Interest(-1, None)
 
@@ -78,6 +93,11 @@ class EventStream:
             while True:
                 if isinstance(item, _Progress):
                     return batch, item.offset
+                if isinstance(item, _Refused):
+                    if batch:  # what came before the refusal is applied first
+                        self._queue.put(item)
+                        return batch, None
+                    raise StreamRefusedError(item.reason)
                 batch.append(item)
                 if len(batch) >= limit:
                     return batch, None

@@ -19,7 +19,8 @@ af_task_schedule (created with the execution); it first runs at its first fire, 
 when the execution starts. A fire follows START semantics: if the previous run is
 still alive the fire is skipped (no overlap) and the next one is scheduled.
 
-Retention. At start and every `purge_interval` seconds, `_retention.purge_history`.
+Retention. At start and every `purge_interval` seconds, `_retention.purge_history`;
+every TRIM_INTERVAL seconds the decision log is trimmed to `decision_log_max_rows`.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from ai_flow.metadata import (
     TaskScheduleRow,
     WorkflowScheduleRow,
     executions,
+    ms_to_datetime,
     read_session,
     schedules,
     snapshots,
@@ -45,17 +47,21 @@ from ai_flow.metadata import (
     write_session,
 )
 from ai_flow.metadata.lease import LeaseLostError
+from ai_flow.model.action import TaskAction
 from ai_flow.model.execution_type import ExecutionType
 from ai_flow.model.status import WorkflowStatus
-from ai_flow.scheduler._actions import start_task, start_workflow_execution
+from ai_flow.scheduler import _decisions as dlog
+from ai_flow.scheduler._actions import apply_action, start_workflow_execution
 from ai_flow.scheduler._plan import PlanError
-from ai_flow.scheduler._retention import purge_history
+from ai_flow.scheduler._retention import DECISION_LOG_MAX_ROWS, purge_history, trim_decisions
 from ai_flow.scheduler._snapshots import SnapshotStore
 from notification_service.util.clock import now_ms
 
 log = logging.getLogger(__name__)
 
 FIRE_BATCH = 100
+#: Seconds between two trims of the decision log to its cap.
+TRIM_INTERVAL = 60.0
 
 
 class TimerLoop:
@@ -71,8 +77,10 @@ class TimerLoop:
         max_sleep: float = 1.0,
         purge_interval: float = 3600.0,
         fence: Callable[[Session], None] | None = None,
+        decision_log_max_rows: int = DECISION_LOG_MAX_ROWS,
     ) -> None:
         self._factory = factory
+        self.decision_log_max_rows = decision_log_max_rows
         self._fence = fence or (lambda _session: None)  # HA: only the lease holder fires
         self._lock = lock
         self._snapshots = snapshots
@@ -100,6 +108,7 @@ class TimerLoop:
 
     def _run(self) -> None:
         next_purge = 0.0
+        next_trim = time.monotonic() + TRIM_INTERVAL
         while not self._stopped.is_set():
             try:
                 self.fire_due()
@@ -107,6 +116,11 @@ class TimerLoop:
                 if time.monotonic() >= next_purge:
                     self.purge_history()
                     next_purge = time.monotonic() + self.purge_interval
+                # The decision log's cap is kept between purges too: a busy scheduler
+                # writes far more than the cap in an hour.
+                if time.monotonic() >= next_trim:
+                    trim_decisions(self._factory, self._lock, self.decision_log_max_rows)
+                    next_trim = time.monotonic() + TRIM_INTERVAL
             except LeaseLostError:
                 log.warning("scheduling lease lost: this server stops firing timers")
                 self._stopped.set()
@@ -187,6 +201,12 @@ class TimerLoop:
                         "fire_time": fire_time,
                         "next_fire_time": following,
                     },
+                    cause={
+                        "source": dlog.TIMER,
+                        "event_time": fire_time,
+                        "detail": f"started by schedule {row.id} ({row.expression}), "
+                        f"fire due at {ms_to_datetime(fire_time)}",
+                    },
                 )
         schedules.record_fire(session, row.id, fire_time, following)
         return True
@@ -200,11 +220,34 @@ class TimerLoop:
             return False
         # START semantics: skipped while the previous run is alive (no overlap); a
         # disabled workflow lets the fire pass without a run.
+        decision = {
+            "workflow_execution_id": execution.id,
+            "task_name": row.task_name,
+            "event_time": row.next_fire_time,
+            "action": TaskAction.START.value,
+        }
         if workflows.get_workflow_by_id(session, execution.workflow_id).is_enabled:
-            start_task(session, execution.id, row.task_name, ExecutionType.PERIODIC)
+            acted = apply_action(
+                session, execution.id, row.task_name, TaskAction.START, ExecutionType.PERIODIC
+            )
+            decision.update(
+                taken=acted.done,
+                detail=f"periodic fire ({row.expression}): {acted.detail}",
+                started_task_execution_id=acted.started,
+            )
+        else:
+            decision["detail"] = f"periodic fire ({row.expression}): workflow disabled"
+        dlog.record(session, dlog.TIMER, **decision)
         following = schedules.next_fire_from(row.expression, row.next_fire_time, now)
         task_schedules.record_task_fire(session, row, row.next_fire_time, following)
         return True
 
     def purge_history(self) -> int:
-        return purge_history(self._factory, self._lock, self.retention, self._home, self._log_dir)
+        return purge_history(
+            self._factory,
+            self._lock,
+            self.retention,
+            self._home,
+            self._log_dir,
+            max_decisions=self.decision_log_max_rows,
+        )

@@ -27,8 +27,10 @@ from ai_flow.model.internal.rule_codec import (
     is_builtin,
 )
 from ai_flow.model.rule import WorkflowRule
+from ai_flow.scheduler import _decisions as dlog
 from ai_flow.scheduler._actions import start_workflow_execution
 from ai_flow.scheduler._batch import Batch
+from ai_flow.scheduler._decisions import event_fields
 from ai_flow.scheduler._lookup import Speculation
 from ai_flow.scheduler._plan import PlanError
 from notification_service.model import Event
@@ -70,37 +72,78 @@ def parse_trigger(text: str) -> StoredTrigger:
 
 def fire_triggers(batch: Batch, index: int, event: Event, lookup: Speculation) -> set[str]:
     """Evaluate the triggers concerned by `event`; returns the namespaces where one
-    started an execution."""
+    started an execution. Each answer goes to the decision log."""
     started: set[str] = set()
     for trigger, wf, snapshot in batch.triggers(event.namespace or "default"):
         stored = parse_trigger(trigger.rule)
         if event.key not in stored.keys:
             continue
         label = f"{wf.namespace}.{wf.name}"
+        decision = {
+            **event_fields(event),
+            "workflow_trigger_id": trigger.id,
+            "condition": _condition_name(stored, trigger.rule),
+            "action": dlog.START_EXECUTION,
+        }
         if stored.error is not None:
             _error(batch, trigger.id, f"trigger {trigger.id} of workflow {label}: {stored.error}")
+            batch.log.add(dlog.TRIGGER, **decision, answer=dlog.ERROR, error=stored.error)
             continue
         states = batch.trigger_states(trigger.id)
+        changed: frozenset[str] | set[str]
         if stored.rule is not None:
             context = RuleContext(_NO_STATUS, states)
             met = stored.rule.trigger(event, context)
+            changed = context.changed
             if context.changed:
                 batch.put_trigger_states(trigger.id, context.states, context.changed)
         else:
             result = lookup.trigger(index, event, trigger.id, snapshot, trigger.rule, states)
+            changed = result.changed
             if result.error is not None:
                 _error(
                     batch,
                     trigger.id,
                     f"trigger {trigger.id} of workflow {label} failed: {result.error}",
                 )
+                batch.log.add(
+                    dlog.TRIGGER,
+                    **decision,
+                    answer=dlog.ERROR,
+                    error=result.error,
+                    changed=sorted(changed) or None,
+                    detail="condition failed",
+                )
                 continue
             met = result.met
             if result.changed:
                 batch.put_trigger_states(trigger.id, dict(result.after), result.changed)
-        if met and _start(batch, trigger, wf, snapshot, event):
-            started.add(wf.namespace)
+        decision.update(answer=dlog.answer_of(met, None), changed=sorted(changed) or None)
+        if not met:
+            batch.log.add(dlog.TRIGGER, **decision, detail="condition not met")
+            continue
+        execution_id = _start(batch, trigger, wf, snapshot, event)
+        if execution_id is None:
+            batch.log.add(dlog.TRIGGER, **decision, detail="the snapshot cannot be scheduled")
+            continue
+        started.add(wf.namespace)
+        batch.log.add(
+            dlog.TRIGGER,
+            **decision,
+            taken=True,
+            detail=f"started execution {execution_id} of {label}",
+        )
     return started
+
+
+def _condition_name(stored: StoredTrigger, text: str) -> str:
+    if stored.rule is not None:
+        return type(stored.rule.condition).__name__
+    try:
+        path = json.loads(text)["condition"]["class"]
+    except (ValueError, KeyError, TypeError):
+        return "user condition"
+    return str(path).rsplit(".", 1)[-1]
 
 
 def _error(batch: Batch, trigger_id: int, message: str) -> None:
@@ -116,14 +159,25 @@ def _start(
     wf: WorkflowRow,
     snapshot: WorkflowSnapshotRow,
     event: Event,
-) -> bool:
+) -> int | None:
     try:
         plan = batch.snapshots.plan(snapshot)
     except PlanError as exc:
         _error(batch, trigger.id, f"trigger {trigger.id}: snapshot {snapshot.id}: {exc}")
-        return False
+        return None
     execution = start_workflow_execution(
-        batch.session, wf.id, snapshot.id, plan, ExecutionType.EVENT, event_offset=event.offset
+        batch.session,
+        wf.id,
+        snapshot.id,
+        plan,
+        ExecutionType.EVENT,
+        event_offset=event.offset,
+        cause={
+            **event_fields(event),
+            "source": dlog.TRIGGER,
+            "workflow_trigger_id": trigger.id,
+            "detail": f"started by trigger {trigger.id} on event {event.offset} ({event.key})",
+        },
     )
     execution.trigger_info = {"trigger_id": trigger.id, "event_key": event.key}
     log.info(
@@ -134,4 +188,4 @@ def _start(
         wf.name,
         event.offset,
     )
-    return True
+    return execution.id

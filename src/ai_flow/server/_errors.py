@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 import grpc
 
@@ -16,10 +16,13 @@ from ai_flow.app.errors import (
     NotFoundError,
     PreconditionError,
 )
+from notification_service.util.auth import PermissionDenied, Unauthenticated
 
 log = logging.getLogger(__name__)
 
 _CODES: list[tuple[type[Exception], grpc.StatusCode]] = [
+    (Unauthenticated, grpc.StatusCode.UNAUTHENTICATED),
+    (PermissionDenied, grpc.StatusCode.PERMISSION_DENIED),
     (NotFoundError, grpc.StatusCode.NOT_FOUND),
     (AlreadyExistsError, grpc.StatusCode.ALREADY_EXISTS),
     (ConflictError, grpc.StatusCode.FAILED_PRECONDITION),
@@ -30,6 +33,17 @@ _CODES: list[tuple[type[Exception], grpc.StatusCode]] = [
 ]
 
 
+def abort(context: grpc.ServicerContext, exc: Exception, what: str) -> NoReturn:
+    """End the call with the status code of `exc` (INTERNAL, logged, for unknown ones).
+    Call it from the `except` block that caught `exc`."""
+    for cls, code in _CODES:
+        if isinstance(exc, cls):
+            context.abort(code, str(exc))
+    log.exception("%s failed", what)
+    context.abort(grpc.StatusCode.INTERNAL, f"{type(exc).__name__}: {exc}")
+    raise AssertionError("unreachable: abort() raises")
+
+
 def rpc_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Abort the call with the matching status code instead of an opaque UNKNOWN."""
 
@@ -38,10 +52,6 @@ def rpc_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return fn(self, request, context)
         except Exception as exc:  # noqa: BLE001 - mapped below, unknown ones logged
-            for cls, code in _CODES:
-                if isinstance(exc, cls):
-                    context.abort(code, str(exc))
-            log.exception("%s failed", fn.__name__)
-            context.abort(grpc.StatusCode.INTERNAL, f"{type(exc).__name__}: {exc}")
+            abort(context, exc, fn.__name__)
 
     return wrapper

@@ -27,6 +27,7 @@ from ai_flow.scheduler import (
     Speculator,
     TimerLoop,
 )
+from ai_flow.server._access import AccessInterceptor
 from ai_flow.server._command_runner import CommandRunner
 from ai_flow.server._internal_service import InternalServicer
 from ai_flow.server._leadership import Leadership
@@ -41,8 +42,10 @@ from ai_flow.settings import (
     aiflow_home,
     load_client_settings,
     resolve_home,
+    server_notification_token,
 )
 from notification_service.client import NotificationClient, NotificationError
+from notification_service.util.auth import Authenticator, open_warning
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +74,9 @@ class AIFlowServer:
             s.metadata_backend_uri, s.sql_alchemy_pool_size, s.sql_alchemy_max_overflow
         )
         check_schema(self.engine)
+        # auth_tokens: every call of the API and the internal RPC needs a token.
+        self.authenticator = Authenticator(s.auth_tokens)
+        self.notification_token = server_notification_token(s)
         self.factory = session_factory(self.engine)
         blob = load_client_settings(self.home).blob_manager
         blob_config = dict(blob.blob_manager_config or {})
@@ -90,6 +96,10 @@ class AIFlowServer:
             self.snapshots,
             self.evaluators,
             heartbeats=HeartbeatBook(persist_every=s.task_heartbeat_timeout / 4),
+            # Explain and replay read the event log.
+            events=NotificationClient(
+                s.notification_server_uri, rpc_timeout=10.0, token=self.notification_token
+            ),
         )
         try:
             self.executor = executor or create_task_executor(
@@ -101,7 +111,7 @@ class AIFlowServer:
             )
         except ExecutorError as exc:
             raise ServerStartError(str(exc)) from None
-        self.sink = StatusSink(s.notification_server_uri)
+        self.sink = StatusSink(s.notification_server_uri, self.notification_token)
         self.stoppers = futures.ThreadPoolExecutor(max_workers=8, thread_name_prefix="af-stop")
         # Several servers may serve one PostgreSQL/MySQL database; the lease holder
         # schedules. SQLite serves one server.
@@ -116,6 +126,8 @@ class AIFlowServer:
             heartbeat_interval=s.task_heartbeat_interval,
             stop_timeout=s.task_stop_timeout,
             peers=self.presence.peers,
+            try_token=self.authenticator.try_token,
+            notification_token=self.notification_token,
         )
         self.scheduler_stats = SchedulerStats()  # outlives every scheduling term
         self._duties_lock = threading.Lock()
@@ -127,7 +139,15 @@ class AIFlowServer:
         self.port: int | None = None
         self.internal_port: int | None = None
         # The REST API on rest_port; FastAPI is imported only once gRPC serves.
-        self.rest = RestServer(self.app, s.notification_server_uri, log_dir, s.host, s.rest_port)
+        self.rest = RestServer(
+            self.app,
+            s.notification_server_uri,
+            log_dir,
+            s.host,
+            s.rest_port,
+            authenticator=self.authenticator,
+            notification_token=self.notification_token,
+        )
         self.metrics = ServerMetrics(
             self.app,
             self.scheduler_stats,
@@ -151,6 +171,7 @@ class AIFlowServer:
             on_committed=self._commands_queued,
             fence=self.leadership.fence,
             stats=self.scheduler_stats,
+            notification_token=self.notification_token,
         )
         self.watcher = Watcher(
             self.factory,
@@ -184,6 +205,7 @@ class AIFlowServer:
             aiflow_home=self.home,
             log_dir=Path(s.log_dir),
             fence=self.leadership.fence,
+            decision_log_max_rows=s.decision_log_max_rows,
         )
         # Cancels engine jobs whose try ended without saying the job ended too.
         self.reaper = JobReaper(self.app)
@@ -230,7 +252,9 @@ class AIFlowServer:
         uri = self.settings.notification_server_uri
         deadline = time.monotonic() + self.settings.wait_for_server_started_timeout
         while True:
-            client = NotificationClient(uri, retry_seconds=0.5, rpc_timeout=2.0)
+            client = NotificationClient(
+                uri, retry_seconds=0.5, rpc_timeout=2.0, token=self.notification_token
+            )
             try:
                 client.get_latest_offset()
                 return
@@ -246,9 +270,14 @@ class AIFlowServer:
             time.sleep(0.2)
 
     def _serve(self, port: int, what: str, add: object) -> tuple[grpc.Server, int]:
+        # Without auth_tokens no interceptor: calls cost what they did before.
+        interceptors = []
+        if self.authenticator.enabled:
+            interceptors.append(AccessInterceptor(self.app, self.authenticator))
         server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=32, thread_name_prefix=f"af-{what}"),
             options=[("grpc.so_reuseport", 0)],
+            interceptors=interceptors,
         )
         add(server)  # type: ignore[operator]
         address = f"{self.settings.host}:{port}"
@@ -288,9 +317,13 @@ class AIFlowServer:
         )
 
     def start(self) -> int:
+        s = self.settings
+        if not self.authenticator.enabled:
+            warning = open_warning(s.host, "aiflow_server.yaml")
+            if warning is not None:
+                log.warning(warning)
         self._wait_for_notification_server()
         leader = self._take_lease()
-        s = self.settings
         api, self.port = self._serve(
             s.rpc_port,
             "rpc",
@@ -337,6 +370,8 @@ class AIFlowServer:
         self.executor.close()
         self.evaluators.close()
         self.sink.close()
+        if self.app.events is not None:
+            self.app.events.close()
         self.engine.dispose()
         log.info("AIFlow server stopped.")
 

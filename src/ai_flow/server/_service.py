@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
-from ai_flow.app import App, executions, namespaces, scheduler_errors, timers, workflows
+import json
+
+from ai_flow.app import (
+    App,
+    access,
+    executions,
+    explain,
+    explain_event,
+    namespaces,
+    replay,
+    scheduler_errors,
+    timers,
+    workflows,
+)
 from ai_flow.blob_manager import Artifact
 from ai_flow.proto import aiflow_pb2 as pb
 from ai_flow.proto import aiflow_pb2_grpc as pb_grpc
 from ai_flow.server import _convert as convert
+from ai_flow.server._access import current_principal
 from ai_flow.server._errors import rpc_errors
 
 
@@ -19,6 +33,9 @@ def _ns(namespace: str) -> str:
 
 
 class AIFlowServicer(pb_grpc.AIFlowServiceServicer):
+    """Who may call what is checked before a method runs (`_access.RULES`); the two
+    that depend on the caller beyond that ask `current_principal()`."""
+
     def __init__(self, app: App) -> None:
         self._app = app
 
@@ -34,7 +51,9 @@ class AIFlowServicer(pb_grpc.AIFlowServiceServicer):
 
     @rpc_errors
     def ListNamespaces(self, request, context):  # noqa: N802, ANN001
-        rows = namespaces.list_namespaces(self._app, *_page(request.page))
+        # Only the namespaces the caller may read (all of them without auth_tokens).
+        principal = current_principal()
+        rows = access.list_visible_namespaces(self._app, principal, *_page(request.page))
         return pb.NamespaceList(namespaces=[convert.namespace(r) for r in rows])
 
     @rpc_errors
@@ -53,7 +72,12 @@ class AIFlowServicer(pb_grpc.AIFlowServiceServicer):
     def UploadWorkflows(self, request, context):  # noqa: N802, ANN001
         artifacts = [Artifact(a.name, a.uri, a.directory) for a in request.artifacts]
         uploaded = workflows.upload_workflows(
-            self._app, request.file_name, request.source, request.source_uri, artifacts
+            self._app,
+            request.file_name,
+            request.source,
+            request.source_uri,
+            artifacts,
+            current_principal(),
         )
         return pb.WorkflowList(workflows=[convert.workflow(row, desc) for row, desc in uploaded])
 
@@ -239,3 +263,34 @@ class AIFlowServicer(pb_grpc.AIFlowServiceServicer):
     def ListSchedulerErrors(self, request, context):  # noqa: N802, ANN001
         rows = scheduler_errors.list_scheduler_errors(self._app, *_page(request.page))
         return pb.SchedulerErrorList(errors=[convert.scheduler_error(r) for r in rows])
+
+    # Why did (or didn't) it run? The answers travel as JSON (see ExplanationProto).
+    @rpc_errors
+    def ExplainTaskExecution(self, request, context):  # noqa: N802, ANN001
+        task = request.task
+        out = explain.explain_task_execution(self._app, task.workflow_execution_id, task.task_name)
+        return pb.ExplanationProto(json=json.dumps(out))
+
+    @rpc_errors
+    def ExplainEvent(self, request, context):  # noqa: N802, ANN001
+        out = explain_event.explain_event(self._app, request.offset)
+        return pb.ExplanationProto(json=json.dumps(out))
+
+    @rpc_errors
+    def ExplainWorkflowExecution(self, request, context):  # noqa: N802, ANN001
+        out = explain.explain_workflow_execution(self._app, request.id, *_page(request.page))
+        return pb.ExplanationProto(json=json.dumps(out))
+
+    @rpc_errors
+    def ReplayWorkflow(self, request, context):  # noqa: N802, ANN001
+        out = replay.replay_workflow(
+            self._app,
+            request.file_name,
+            request.source,
+            _ns(request.namespace),
+            request.workflow or None,
+            request.from_offset if request.HasField("from_offset") else None,
+            request.from_time if request.HasField("from_time") else None,
+            request.to_offset if request.HasField("to_offset") else None,
+        )
+        return pb.ExplanationProto(json=json.dumps(out))

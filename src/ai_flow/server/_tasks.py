@@ -57,9 +57,15 @@ class SpecFactory:
         heartbeat_interval: float,
         stop_timeout: float,
         peers: Callable[[], Sequence[str]] = tuple,
+        try_token: Callable[[int], str | None] = lambda _id: None,
+        notification_token: str | None = None,
     ) -> None:
         self._snapshots = snapshots
         self._peers = peers
+        # With auth_tokens: the token a try presents on the internal RPC (good for that
+        # try only), and the one its events carry to the notification server.
+        self._try_token = try_token
+        self.notification_token = notification_token
         self.notification_server_uri = notification_server_uri
         self.server_address = server_address
         self.blob_manager_class = blob_manager_class
@@ -105,6 +111,8 @@ class SpecFactory:
             heartbeat_interval=self.heartbeat_interval,
             stop_timeout=self.stop_timeout(snapshot, te.task_name),
             queue=task_queue(snapshot, te.task_name),
+            server_token=self._try_token(te.id),
+            notification_token=self.notification_token,
         )
 
 
@@ -112,9 +120,9 @@ class StatusSink:
     """Sends the status a try's process can no longer send, under the id the process
     would have used, so whoever sends first, the status is stored once."""
 
-    def __init__(self, notification_server_uri: str) -> None:
+    def __init__(self, notification_server_uri: str, token: str | None = None) -> None:
         self._client = NotificationClient(
-            notification_server_uri, sender=SERVER_SENDER, retry_seconds=5.0
+            notification_server_uri, sender=SERVER_SENDER, retry_seconds=5.0, token=token
         )
 
     def report(self, task: TaskContext, status: TaskStatus, error: str | None = None) -> bool:

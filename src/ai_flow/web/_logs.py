@@ -1,5 +1,5 @@
 """A run's log: the panel that follows it (its tail first, so a huge log opens at
-once) and the whole file."""
+once) and the whole file; both need read on the run's namespace."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ from fastapi import APIRouter
 from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
 from markupsafe import Markup
 
-from ai_flow.app import executions, task_logs
+from ai_flow.app import access, executions, task_logs
 from ai_flow.app.errors import NotFoundError
 from ai_flow.rest import RestContext
-from ai_flow.web._context import Ctx
+from ai_flow.web._context import Ctx, Viewer
 from ai_flow.web._templates import render
+from notification_service.util.auth import PermissionDenied
 
 router = APIRouter(include_in_schema=False)
 TAIL = 64 << 10  # bytes of a log shown at first; the whole file is one click away
@@ -42,15 +43,22 @@ def log_fragment(ctx: RestContext, task_execution_id: int) -> Markup:
 
 
 @router.get("/ui/logs/{task_execution_id}")
-def log_panel(ctx: Ctx, task_execution_id: int) -> Response:
+def log_panel(ctx: Ctx, viewer: Viewer, task_execution_id: int) -> Response:
     try:
+        access.require_owner(ctx.app, viewer, "task_execution", task_execution_id, False)
         return HTMLResponse(log_fragment(ctx, task_execution_id))
     except NotFoundError as exc:
         return HTMLResponse(f'<p class="error">{Markup.escape(str(exc))}</p>')
+    except PermissionDenied as exc:
+        return HTMLResponse(f'<p class="error">{Markup.escape(str(exc))}</p>', status_code=403)
 
 
 @router.get("/ui/logs/{task_execution_id}/raw")
-def raw_log(ctx: Ctx, task_execution_id: int) -> Response:
+def raw_log(ctx: Ctx, viewer: Viewer, task_execution_id: int) -> Response:
+    try:
+        access.require_owner(ctx.app, viewer, "task_execution", task_execution_id, False)
+    except PermissionDenied as exc:
+        return PlainTextResponse(str(exc), status_code=403)
     try:
         path, _finished = task_logs.log_path(ctx.app, ctx.log_dir, task_execution_id)
     except NotFoundError as exc:

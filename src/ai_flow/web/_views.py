@@ -1,6 +1,9 @@
 """What each page shows, read through the application layer and rendered as named
 fragments. A page renders them in place; its live stream (_live.py) renders them
-again and sends those that changed, so a page and its updates cannot disagree."""
+again and sends those that changed, so a page and its updates cannot disagree.
+
+Each view is for a viewer: the namespaces listed are those it may read, and the
+buttons are shown only where it may write (the actions check again, _actions.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from ai_flow.app import executions, listings, timers, workflows
+from ai_flow.app import access, executions, listings, timers, workflows
 from ai_flow.app.errors import NotFoundError, PreconditionError
 from ai_flow.metadata import MAX_LIMIT, TaskExecutionRow, WorkflowExecutionRow, WorkflowRow
 from ai_flow.rest import RestContext
@@ -18,6 +21,7 @@ from ai_flow.web._gantt import build_gantt
 from ai_flow.web._graph import build_graph
 from ai_flow.web._grid import build_grid
 from ai_flow.web._templates import render
+from notification_service.util.auth import Principal
 
 RECENT_RUNS = 8  # status squares per workflow in the list
 GRID_RUNS = 25  # executions in a workflow's grid
@@ -34,8 +38,9 @@ class WorkflowSummary:
     paused_triggers: int
 
 
-def namespace_names(ctx: RestContext) -> list[str]:
-    return [n.name for n in listings.namespaces_page(ctx.app, MAX_LIMIT, 0).items]
+def namespace_names(ctx: RestContext, viewer: Principal) -> list[str]:
+    """The namespaces `viewer` may read, by name."""
+    return [n.name for n in access.list_visible_namespaces(ctx.app, viewer, MAX_LIMIT, 0)]
 
 
 def _summary(ctx: RestContext, wf: WorkflowRow) -> WorkflowSummary:
@@ -52,7 +57,7 @@ def _summary(ctx: RestContext, wf: WorkflowRow) -> WorkflowSummary:
     )
 
 
-def namespace_view(ctx: RestContext, namespace: str) -> dict[str, Markup]:
+def namespace_view(ctx: RestContext, namespace: str, viewer: Principal) -> dict[str, Markup]:
     listing = listings.workflows_page(ctx.app, namespace, MAX_WORKFLOWS, 0)
     items = []
     for wf in listing.items:
@@ -62,12 +67,16 @@ def namespace_view(ctx: RestContext, namespace: str) -> dict[str, Markup]:
             continue
     return {
         "workflows": render(
-            "fragments/workflows.html", namespace=namespace, items=items, total=listing.total
+            "fragments/workflows.html",
+            namespace=namespace,
+            items=items,
+            total=listing.total,
+            can_write=viewer.can(namespace, True),
         )
     }
 
 
-def namespace_timers_view(ctx: RestContext, namespace: str) -> dict[str, Markup]:
+def namespace_timers_view(ctx: RestContext, namespace: str, viewer: Principal) -> dict[str, Markup]:
     """Every schedule and trigger of the namespace's workflows, by workflow."""
     listing = listings.workflows_page(ctx.app, namespace, MAX_WORKFLOWS, 0)
     entries = []
@@ -79,7 +88,12 @@ def namespace_timers_view(ctx: RestContext, namespace: str) -> dict[str, Markup]
             continue
         if schedules or triggers:
             entries.append((wf, schedules, triggers))
-    return {"timers": render("fragments/namespace_timers.html", entries=entries)}
+    html = render(
+        "fragments/namespace_timers.html",
+        entries=entries,
+        can_write=viewer.can(namespace, True),
+    )
+    return {"timers": html}
 
 
 def _runs(ctx: RestContext, execution_id: int) -> list[TaskExecutionRow]:
@@ -90,7 +104,9 @@ def _task_names(description: dict[str, Any] | None) -> list[str]:
     return [t["name"] for t in (description or {}).get("tasks") or []]
 
 
-def workflow_view(ctx: RestContext, namespace: str, name: str) -> dict[str, Markup]:
+def workflow_view(
+    ctx: RestContext, namespace: str, name: str, viewer: Principal
+) -> dict[str, Markup]:
     wf, description = workflows.get_workflow(ctx.app, namespace, name)
     recent, _ = executions.list_executions(ctx.app, namespace, name, GRID_RUNS, 0)
     per_execution = [(e, _runs(ctx, e.id)) for e in recent]
@@ -106,11 +122,18 @@ def workflow_view(ctx: RestContext, namespace: str, name: str) -> dict[str, Mark
     graph = build_graph(description) if description else None
     schedules, _ = timers.list_schedules(ctx.app, namespace, name, MAX_LIMIT, 0)
     triggers, _ = timers.list_triggers(ctx.app, namespace, name, MAX_LIMIT, 0)
+    can_write = viewer.can(namespace, True)
     return {
-        "header": render("fragments/workflow_header.html", wf=wf),
+        "header": render("fragments/workflow_header.html", wf=wf, can_write=can_write),
         "graph": render("fragments/graph.html", graph=graph, statuses=statuses),
         "grid": render("fragments/grid.html", wf=wf, grid=grid),
-        "timers": render("fragments/timers.html", wf=wf, schedules=schedules, triggers=triggers),
+        "timers": render(
+            "fragments/timers.html",
+            wf=wf,
+            schedules=schedules,
+            triggers=triggers,
+            can_write=can_write,
+        ),
     }
 
 
@@ -138,7 +161,7 @@ class TaskLine:
         return self.latest is not None and self.latest.status in ALIVE
 
 
-def execution_view(ctx: RestContext, execution_id: int) -> dict[str, Markup]:
+def execution_view(ctx: RestContext, execution_id: int, viewer: Principal) -> dict[str, Markup]:
     execution, wf = executions.get_execution(ctx.app, execution_id)
     runs = _runs(ctx, execution_id)
     description = workflows.get_snapshot(ctx.app, execution.snapshot_id).description
@@ -149,8 +172,13 @@ def execution_view(ctx: RestContext, execution_id: int) -> dict[str, Markup]:
         own = [r for r in runs if r.task_name == name]
         latest = max(own, key=lambda r: r.sequence_number) if own else None
         lines.append(TaskLine(name, latest, len(own)))
+    can_write = viewer.can(wf.namespace, True)
     return {
-        "header": render("fragments/execution_header.html", execution=execution, wf=wf),
+        "header": render(
+            "fragments/execution_header.html", execution=execution, wf=wf, can_write=can_write
+        ),
         "gantt": render("fragments/gantt.html", gantt=build_gantt(execution, runs, now_ms())),
-        "tasks": render("fragments/tasks.html", execution=execution, lines=lines),
+        "tasks": render(
+            "fragments/tasks.html", execution=execution, lines=lines, can_write=can_write
+        ),
     }

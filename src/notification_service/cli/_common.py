@@ -56,6 +56,15 @@ def server_uri_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     )(fn)
 
 
+def token_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--token",
+        default=None,
+        help="Token for a server with auth_tokens; defaults to $NOTIFICATION_TOKEN "
+        "(better: a command line is visible to other users of the machine).",
+    )(fn)
+
+
 def namespace_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "-n",
@@ -73,9 +82,10 @@ def resolve_server_uri(server_uri: str | None) -> str:
     return f"localhost:{load_settings().server_port}"
 
 
-def make_client(server_uri: str | None, **kwargs: Any) -> NotificationClient:
+def make_client(server_uri: str | None, token: str | None, **kwargs: Any) -> NotificationClient:
+    """A client of the command's server; without `token`, $NOTIFICATION_TOKEN's."""
     return NotificationClient(
-        resolve_server_uri(server_uri), retry_seconds=CLI_RETRY_SECONDS, **kwargs
+        resolve_server_uri(server_uri), retry_seconds=CLI_RETRY_SECONDS, token=token, **kwargs
     )
 
 

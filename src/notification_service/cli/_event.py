@@ -15,8 +15,9 @@ from notification_service.cli._common import (
     output_option,
     parse_time,
     server_uri_option,
+    token_option,
 )
-from notification_service.client import Event, ListenerProcessor
+from notification_service.client import Event, ListenerProcessor, NotificationError
 from notification_service.util.output import format_time, render
 
 EVENT_COLUMNS = ["offset", "key", "value", "namespace", "sender", "context", "create_time"]
@@ -36,7 +37,7 @@ def _filters(fn):  # noqa: ANN001, ANN202
     )(fn)
     fn = click.option("--begin-time", default=None, help=BEGIN_TIME_HELP)(fn)
     fn = click.option("--begin-offset", type=OFFSET, default=None, help=BEGIN_OFFSET_HELP)(fn)
-    return namespace_option(server_uri_option(fn))
+    return namespace_option(server_uri_option(token_option(fn)))
 
 
 @click.group("event")
@@ -52,6 +53,7 @@ def event_group() -> None:
 @click.option("--context", default=None, help="Context of the event.")
 @output_option()
 @server_uri_option
+@token_option
 def send(
     key: str,
     value: str,
@@ -60,9 +62,10 @@ def send(
     context: str | None,
     fmt: str,
     server_uri: str | None,
+    token: str | None,
 ) -> None:
     """Send an event with KEY and VALUE and print it as stored (with its offset)."""
-    with make_client(server_uri, namespace=namespace, sender=sender) as client:
+    with make_client(server_uri, token, namespace=namespace, sender=sender) as client:
         event = client.send_event(key, value, context)
     render([event.to_dict()], fmt, EVENT_COLUMNS)
 
@@ -81,6 +84,7 @@ def list_(
     key: str,
     namespace: str | None,
     server_uri: str | None,
+    token: str | None,
     begin_offset: int | None,
     begin_time: str | None,
     end_offset: int | None,
@@ -90,7 +94,7 @@ def list_(
 ) -> None:
     """List events with KEY in offset order."""
     start = parse_time(begin_time, "--begin-time")
-    with make_client(server_uri) as client:
+    with make_client(server_uri, token) as client:
         events = client.list_events(key, namespace, sender, begin_offset, start, end_offset, limit)
     render([e.to_dict() for e in events], fmt, EVENT_COLUMNS)
 
@@ -103,6 +107,7 @@ def count(
     key: str,
     namespace: str | None,
     server_uri: str | None,
+    token: str | None,
     begin_offset: int | None,
     begin_time: str | None,
     end_offset: int | None,
@@ -111,7 +116,7 @@ def count(
 ) -> None:
     """Count events with KEY: the total and the count per sender."""
     start = parse_time(begin_time, "--begin-time")
-    with make_client(server_uri) as client:
+    with make_client(server_uri, token) as client:
         total, per_sender = client.count_events(
             key, namespace, sender, begin_offset, start, end_offset
         )
@@ -127,6 +132,14 @@ def count(
 
 
 class _Printer(ListenerProcessor):
+    def __init__(self) -> None:
+        self.stopped = threading.Event()
+        self.error: NotificationError | None = None
+
+    def failed(self, error: NotificationError) -> None:
+        self.error = error  # the command ends with it
+        self.stopped.set()
+
     def process(self, events: list[Event]) -> None:
         for e in events:
             # flush: a pipe reader (or a test) must see each event as it arrives.
@@ -144,12 +157,14 @@ class _Printer(ListenerProcessor):
 @click.option("--begin-time", default=None, help=BEGIN_TIME_HELP + " Default: now.")
 @namespace_option
 @server_uri_option
+@token_option
 def listen(
     key: str,
     begin_offset: int | None,
     begin_time: str | None,
     namespace: str | None,
     server_uri: str | None,
+    token: str | None,
 ) -> None:
     """Print events with KEY as they arrive (offset, key, value, namespace, sender, time)
     until Ctrl-C. Without --begin-offset/--begin-time only new events are shown."""
@@ -160,11 +175,16 @@ def listen(
     # ignores SIGINT for background jobs.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
-    client = make_client(server_uri)
+    client = make_client(server_uri, token)
+    printer = _Printer()
     try:
-        client.register_listener(_Printer(), [key], begin_offset, start, namespace)
+        # A refused token or namespace is the only line, not after "Listening...".
+        client.list_events(key, namespace, begin_offset=client.get_latest_offset(), limit=1)
+        client.register_listener(printer, [key], begin_offset, start, namespace)
         click.echo(f"Listening for events with key {key!r}; press Ctrl-C to stop.", err=True)
-        threading.Event().wait()
+        printer.stopped.wait()
+        if printer.error is not None:
+            raise printer.error  # e.g. the token may not read this namespace
     except KeyboardInterrupt:
         pass  # Ctrl-C is the normal way to stop listening
     finally:

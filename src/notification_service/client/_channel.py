@@ -13,9 +13,12 @@ import grpc
 from notification_service.client._errors import ServerUnavailableError, from_rpc_error
 from notification_service.proto import notification_service_pb2 as pb
 from notification_service.proto import notification_service_pb2_grpc as pb_grpc
+from notification_service.util.auth import auth_metadata
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+#: Call metadata: the token as `authorization: Bearer ...`, or nothing.
+Metadata = tuple[tuple[str, str], ...]
 
 RETRYABLE = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
 OPTIONS = [
@@ -34,11 +37,19 @@ def parse_uris(server_uri: str) -> list[str]:
 class FailoverChannel:
     """Calls go to the current server; on UNAVAILABLE the next one is tried.
 
-    `retry_seconds` bounds how long one call keeps rotating before it gives up.
+    `retry_seconds` bounds how long one call keeps rotating before it gives up. Every
+    call carries `metadata` (the token); an auth refusal is never retried.
     """
 
-    def __init__(self, server_uri: str, rpc_timeout: float = 10.0, retry_seconds: float = 15.0):
+    def __init__(
+        self,
+        server_uri: str,
+        rpc_timeout: float = 10.0,
+        retry_seconds: float = 15.0,
+        token: str | None = None,
+    ):
         self._uris = parse_uris(server_uri)
+        self.metadata: Metadata = auth_metadata(token)
         self._rpc_timeout = rpc_timeout
         self._retry_seconds = retry_seconds
         self._lock = threading.Lock()
@@ -81,7 +92,9 @@ class FailoverChannel:
         """Add live HA members to the rotation (best effort)."""
         try:
             stub, _ = self.stub()
-            resp = stub.ListMembers(pb.ListMembersRequest(), timeout=self._rpc_timeout)
+            resp = stub.ListMembers(
+                pb.ListMembersRequest(), timeout=self._rpc_timeout, metadata=self.metadata
+            )
         except grpc.RpcError:
             return
         with self._lock:
@@ -89,13 +102,14 @@ class FailoverChannel:
                 if member.server_uri not in self._uris:
                     self._uris.append(member.server_uri)
 
-    def call(self, fn: Callable[[pb_grpc.NotificationServiceStub, float], T]) -> T:
+    def call(self, fn: Callable[[pb_grpc.NotificationServiceStub, float, Metadata], T]) -> T:
+        """`fn(stub, timeout, metadata)` on the current server, failing over."""
         deadline = time.monotonic() + self._retry_seconds
         delay = 0.05
         while True:
             stub, uri = self.stub()
             try:
-                return fn(stub, self._rpc_timeout)
+                return fn(stub, self._rpc_timeout, self.metadata)
             except grpc.RpcError as err:
                 if err.code() not in RETRYABLE or time.monotonic() >= deadline:
                     raise from_rpc_error(err, uri) from None

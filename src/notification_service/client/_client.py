@@ -18,6 +18,7 @@ from notification_service.proto.convert import (
     event_from_proto,
     filter_to_proto,
 )
+from notification_service.util.environment import notification_token
 
 TimeArg = int | float | datetime | None
 T = TypeVar("T")
@@ -51,6 +52,8 @@ class NotificationClient:
     """Thread-safe client. `server_uri` may list several servers: `h1:50052,h2:50052`.
 
     `namespace` and `sender` tag sent events; reads cover all namespaces unless given one.
+    `token` is for servers with `auth_tokens` (default: $NOTIFICATION_TOKEN); a refused
+    token raises AuthenticationError, a namespace beyond it PermissionDeniedError.
     """
 
     def __init__(
@@ -60,10 +63,12 @@ class NotificationClient:
         sender: str | None = None,
         rpc_timeout: float = 10.0,
         retry_seconds: float = 15.0,
+        token: str | None = None,
     ) -> None:
         self.namespace = namespace
         self.sender = sender
-        self._channel = FailoverChannel(server_uri, rpc_timeout, retry_seconds)
+        token = token or notification_token()
+        self._channel = FailoverChannel(server_uri, rpc_timeout, retry_seconds, token)
         # Single sends share one stream per client, opened on first use.
         self._sender = EventSender(self._channel, rpc_timeout, retry_seconds)
         self._listeners: dict[str, ListenerThread] = {}
@@ -115,7 +120,9 @@ class NotificationClient:
             for item in events
         ]
         request = pb.SendEventsRequest(events=requests)
-        resp = self._channel.call(lambda stub, t: stub.SendEvents(request, timeout=t))
+        resp = self._channel.call(
+            lambda stub, t, m: stub.SendEvents(request, timeout=t, metadata=m)
+        )
         return [event_from_proto(e) for e in resp.events]
 
     def list_events(
@@ -152,7 +159,9 @@ class NotificationClient:
                 )
             )
             resp = self._channel.call(
-                lambda stub, t, r=request: stub.ListEvents(r, timeout=t)  # type: ignore[misc]
+                lambda stub, t, m, r=request: stub.ListEvents(  # type: ignore[misc]
+                    r, timeout=t, metadata=m
+                )
             )
             events.extend(event_from_proto(e) for e in resp.events)
             if limit is None or not resp.has_more or len(events) >= limit or not resp.events:
@@ -175,19 +184,23 @@ class NotificationClient:
             _keys(key), namespace, sender, begin_offset, to_ms(begin_time), end_offset
         )
         request = _request(lambda: pb.CountEventsRequest(filter=filter_to_proto(flt)))
-        resp = self._channel.call(lambda stub, t: stub.CountEvents(request, timeout=t))
+        resp = self._channel.call(
+            lambda stub, t, m: stub.CountEvents(request, timeout=t, metadata=m)
+        )
         return resp.count, {(c.sender or None): c.count for c in resp.sender_counts}
 
     def get_latest_offset(self) -> int:
         resp = self._channel.call(
-            lambda stub, t: stub.GetLatestOffset(pb.LatestOffsetRequest(), timeout=t)
+            lambda stub, t, m: stub.GetLatestOffset(pb.LatestOffsetRequest(), timeout=t, metadata=m)
         )
         return resp.offset
 
     def time_to_offset(self, time: TimeArg) -> int:
         """The highest offset created at or before `time` (datetime or epoch ms)."""
         request = _request(lambda: pb.TimeToOffsetRequest(timestamp=to_ms(time) or 0))
-        return self._channel.call(lambda stub, t: stub.TimeToOffset(request, timeout=t)).offset
+        return self._channel.call(
+            lambda stub, t, m: stub.TimeToOffset(request, timeout=t, metadata=m)
+        ).offset
 
     def register_listener(
         self,

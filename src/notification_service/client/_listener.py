@@ -10,11 +10,18 @@ from dataclasses import replace
 import grpc
 
 from notification_service.client._channel import RETRYABLE, FailoverChannel
+from notification_service.client._errors import NotificationError, error_for
 from notification_service.model import Event, EventFilter
 from notification_service.proto import notification_service_pb2 as pb
 from notification_service.proto.convert import event_from_proto, filter_to_proto
 
 log = logging.getLogger(__name__)
+# Not retried: the same request gets the same answer (a bad filter, a refused token).
+FINAL = (
+    grpc.StatusCode.INVALID_ARGUMENT,
+    grpc.StatusCode.UNAUTHENTICATED,
+    grpc.StatusCode.PERMISSION_DENIED,
+)
 
 
 class ListenerProcessor(abc.ABC):
@@ -26,6 +33,12 @@ class ListenerProcessor(abc.ABC):
     def progress(self, offset: int) -> None:  # noqa: B027 - optional hook
         """Nothing else matched the listener's filter up to `offset` (in order with
         `process`). A processor that overrides this gets told as the server scans."""
+
+    def failed(self, error: NotificationError) -> None:
+        """The listener stopped for good: the server refused its filter or its token
+        (InvalidRequestError, AuthenticationError, PermissionDeniedError). Called once,
+        on the listener's thread; by default the error is logged."""
+        log.error("listener stopped: %s", error)
 
 
 def wants_progress(processor: ListenerProcessor) -> bool:
@@ -44,6 +57,8 @@ class ListenerThread(threading.Thread):
         self._call: grpc.Future | None = None
         self._lock = threading.Lock()
         self.last_offset = flt.begin_offset or 0
+        #: Why the listener stopped on its own (see ListenerProcessor.failed), if it did.
+        self.error: NotificationError | None = None
 
     def run(self) -> None:
         delay = 0.05
@@ -58,7 +73,7 @@ class ListenerThread(threading.Thread):
                 request = pb.ListenEventsRequest(
                     filter=filter_to_proto(flt), progress=wants_progress(self._processor)
                 )
-                self._call = stub.ListenEvents(request)
+                self._call = stub.ListenEvents(request, metadata=self._channel.metadata)
             try:
                 for batch in self._call:
                     if batch.events:
@@ -72,8 +87,8 @@ class ListenerThread(threading.Thread):
             except grpc.RpcError as err:
                 if self._stopping.is_set() or err.code() == grpc.StatusCode.CANCELLED:
                     return
-                if err.code() == grpc.StatusCode.INVALID_ARGUMENT:
-                    log.error("listener stopped: %s", err.details())
+                if err.code() in FINAL:
+                    self._fail(error_for(err.code(), err.details() or "", uri))
                     return
                 if err.code() in RETRYABLE:
                     self._channel.rotate(uri)
@@ -92,6 +107,13 @@ class ListenerThread(threading.Thread):
             log.exception(
                 "listener processor failed on events %s..%s", events[0].offset, events[-1].offset
             )
+
+    def _fail(self, error: NotificationError) -> None:
+        self.error = error
+        try:
+            self._processor.failed(error)
+        except Exception:  # noqa: BLE001 - the thread ends either way
+            log.exception("listener processor failed on its error: %s", error)
 
     def _tell(self, offset: int) -> None:
         try:

@@ -27,9 +27,10 @@ import grpc.aio
 
 from notification_service.client._channel import OPTIONS, RETRYABLE, FailoverChannel
 from notification_service.client._errors import (
-    InvalidRequestError,
+    STATUS_CODES,
     NotificationError,
     ServerUnavailableError,
+    error_for,
 )
 from notification_service.proto import notification_service_pb2 as pb
 from notification_service.proto import notification_service_pb2_grpc as pb_grpc
@@ -37,10 +38,11 @@ from notification_service.util.aio import client_loop
 
 log = logging.getLogger(__name__)
 
-INVALID_ARGUMENT = grpc.StatusCode.INVALID_ARGUMENT.value[0]
 UNAVAILABLE = grpc.StatusCode.UNAVAILABLE.value[0]
 # A stream that broke under us (server killed, channel rotated) is retried like UNAVAILABLE.
 STREAM_RETRYABLE = (*RETRYABLE, grpc.StatusCode.CANCELLED, grpc.StatusCode.UNKNOWN)
+# The server refused the token: no other server or stream will take it.
+REFUSED = (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED)
 
 
 class _LoopTurns:
@@ -143,10 +145,10 @@ class EventSender:
             if resp.error_code == 0:
                 return resp.event
             if resp.error_code != UNAVAILABLE or time.monotonic() >= deadline:
+                # A commit that kept failing is the server's failure, not unreachable.
+                code = None if resp.error_code == UNAVAILABLE else STATUS_CODES.get(resp.error_code)
                 raise _to_error(
-                    grpc.StatusCode.INVALID_ARGUMENT
-                    if resp.error_code == INVALID_ARGUMENT
-                    else None,
+                    code,
                     resp.error_message,
                     self._channel.current_uri,
                 )
@@ -155,7 +157,7 @@ class EventSender:
             delay = min(delay * 2, 1.0)
 
     def _unary(self, request: pb.SendEventRequest) -> pb.EventProto:
-        resp = self._channel.call(lambda stub, t: stub.SendEvent(request, timeout=t))
+        resp = self._channel.call(lambda stub, t, m: stub.SendEvent(request, timeout=t, metadata=m))
         return resp.event
 
     def _send_once(self, request: pb.SendEventRequest) -> pb.SendEventResponse:
@@ -217,7 +219,8 @@ class EventSender:
             return
         if stream.call is None:
             stream.channel = grpc.aio.insecure_channel(stream.uri, options=OPTIONS)
-            stream.call = pb_grpc.NotificationServiceStub(stream.channel).SendEventStream()
+            stub = pb_grpc.NotificationServiceStub(stream.channel)
+            stream.call = stub.SendEventStream(metadata=self._channel.metadata)
             stream.spawn(self._read(stream))
         if not stream.writing and stream.outbox:
             stream.writing = True
@@ -227,11 +230,15 @@ class EventSender:
         try:
             while stream.outbox and not stream.broken:
                 await stream.call.write(stream.outbox.popleft())  # type: ignore[union-attr]
-        except (grpc.RpcError, asyncio.InvalidStateError, asyncio.CancelledError):
-            # The call is over (the reader hears why); whatever the status says, a write
-            # that could not go out is safe to retry elsewhere: sends are idempotent.
+        except (grpc.RpcError, asyncio.InvalidStateError, asyncio.CancelledError) as exc:
+            # The call is over; whatever the status says, a write that could not go out
+            # is safe to retry elsewhere (sends are idempotent), unless the server
+            # refused the token: then no retry can succeed.
+            refused = await _refusal(stream, exc)
             detail = "the send stream broke while writing"
-            self._break(stream, _StreamBroken(grpc.StatusCode.UNAVAILABLE, detail, stream.uri))
+            self._break(
+                stream, refused or _StreamBroken(grpc.StatusCode.UNAVAILABLE, detail, stream.uri)
+            )
         finally:
             stream.writing = False
 
@@ -315,6 +322,20 @@ class EventSender:
             self._break(stream, ServerUnavailableError("the notification client is closed"))
 
 
+async def _refusal(stream: _Stream, exc: BaseException) -> _StreamBroken | None:
+    """The auth refusal that ended the stream's call, if that is what ended it."""
+    call = stream.call
+    if isinstance(exc, grpc.RpcError):
+        code, detail = exc.code(), exc.details()
+    elif isinstance(exc, asyncio.InvalidStateError) and call is not None and call.done():
+        code, detail = await call.code(), await call.details()
+    else:
+        return None
+    if code not in REFUSED:
+        return None
+    return _StreamBroken(code, detail or "", stream.uri)
+
+
 def _fail(stream: _Stream, failed: list[_Waiter]) -> None:
     """On the loop: wake the failed sends and shut the stream."""
     for w in failed:
@@ -335,8 +356,6 @@ def _settle(waiter: _Waiter) -> None:
 
 
 def _to_error(code: grpc.StatusCode | None, detail: str, uri: str) -> NotificationError:
-    if code == grpc.StatusCode.INVALID_ARGUMENT:
-        return InvalidRequestError(detail)
-    if code in RETRYABLE or code == grpc.StatusCode.CANCELLED:
+    if code == grpc.StatusCode.CANCELLED:
         return ServerUnavailableError(f"notification server {uri} is unreachable: {detail}")
-    return NotificationError(f"notification server {uri} failed: {detail}")
+    return error_for(code, detail, uri)

@@ -10,14 +10,18 @@ import grpc
 from notification_service.proto import notification_service_pb2 as pb
 from notification_service.proto import notification_service_pb2_grpc as pb_grpc
 from notification_service.storage import EventStorage, Member
+from notification_service.util.auth import auth_metadata
 from notification_service.util.clock import now_ms
 
 log = logging.getLogger(__name__)
 
 
 class HaMembership:
-    def __init__(self, storage: EventStorage, advertised_uri: str, ttl_ms: int) -> None:
+    def __init__(
+        self, storage: EventStorage, advertised_uri: str, ttl_ms: int, token: str | None = None
+    ) -> None:
         self._storage = storage
+        self._metadata = auth_metadata(token)  # peers with auth_tokens want a '*' writer
         self.advertised_uri = advertised_uri
         self._ttl_ms = ttl_ms
         self._peers: dict[str, pb_grpc.NotificationServiceStub] = {}
@@ -38,7 +42,7 @@ class HaMembership:
         for stub in stubs:
             # Fire and forget: the peer's poller is the fallback when a hint is lost.
             try:
-                stub.NotifyNewEvents.future(request, timeout=1.0)
+                stub.NotifyNewEvents.future(request, timeout=1.0, metadata=self._metadata)
             except ValueError:
                 pass  # the peer left and its channel was closed meanwhile
 

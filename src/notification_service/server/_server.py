@@ -15,15 +15,17 @@ import grpc
 
 from notification_service.model import Event
 from notification_service.proto import notification_service_pb2_grpc as pb_grpc
+from notification_service.server._auth import guarded
 from notification_service.server._ha import HaMembership
 from notification_service.server._metrics import MetricsServer, ServerStats
 from notification_service.server._notifier import OffsetNotifier
 from notification_service.server._recent import RecentEvents
 from notification_service.server._service import NotificationServicer
 from notification_service.server._writer import GroupCommitWriter
-from notification_service.settings import NotificationServerSettings
+from notification_service.settings import NotificationServerSettings, config_path
 from notification_service.storage import EventStorage, SqlEventStorage, check_schema
 from notification_service.util.aio import server_loop
+from notification_service.util.auth import ALL, Authenticator, open_warning
 
 log = logging.getLogger(__name__)
 
@@ -60,14 +62,20 @@ class NotificationServer:
         self.port: int | None = None
         self.stats = ServerStats()
         self.metrics: MetricsServer | None = None
+        self.auth = Authenticator(settings.auth_tokens)
 
     def start(self) -> int:
         """Bind and serve; returns the bound port (useful when configured as 0)."""
         s = self.settings
+        warning = None if self.auth.enabled else open_warning(s.host, str(config_path()))
+        if warning:
+            log.warning(warning)
         self._loop = server_loop()
         self.notifier = OffsetNotifier(self.storage.latest_offset, self._loop)
         self.recent = RecentEvents()
-        self.ha = HaMembership(self.storage, s.advertised_uri, s.ha_ttl_ms) if s.enable_ha else None
+        self.ha = None
+        if s.enable_ha:
+            self.ha = HaMembership(self.storage, s.advertised_uri, s.ha_ttl_ms, self._peer_token())
         self.writer = GroupCommitWriter(
             self.storage,
             self._committed,
@@ -85,6 +93,8 @@ class NotificationServer:
             s.max_list_limit,
             self.stats,
         )
+        if self.auth.enabled:
+            servicer = guarded(servicer, self.auth)
         self._pool = futures.ThreadPoolExecutor(
             max_workers=MAX_WORKERS, thread_name_prefix="ns-rpc"
         )
@@ -102,15 +112,29 @@ class NotificationServer:
         log.info(STARTED_MESSAGE)
         return self.port
 
+    def _peer_token(self) -> str | None:
+        """The token this server hints its HA peers with: the first configured one that
+        writes every namespace (they share the config). None: auth is off."""
+        if not self.auth.enabled:
+            return None
+        for grant in self.settings.auth_tokens or ():
+            if grant.token is not None and grant.principal(0).can(ALL, write=True):
+                return grant.token
+        log.warning(
+            "no auth_tokens entry with a plain 'token' that writes '*': HA peers are not "
+            "hinted of new events and their listeners hear of them by polling"
+        )
+        return None
+
     def _start_metrics(self, host: str, port: int) -> None:
-        self.metrics = MetricsServer(self.stats, lambda: self.notifier.latest)
+        self.metrics = MetricsServer(self.stats, lambda: self.notifier.latest, self.auth)
         try:
             self.metrics.start(host, port)
         except OSError as exc:
             self.stop(grace=0)
             raise ServerStartError(f"cannot serve metrics on {host}:{port}: {exc}") from None
 
-    async def _serve(self, servicer: NotificationServicer, address: str) -> int:
+    async def _serve(self, servicer: object, address: str) -> int:
         server = grpc.aio.server(migration_thread_pool=self._pool, options=GRPC_OPTIONS)
         pb_grpc.add_NotificationServiceServicer_to_server(servicer, server)
         try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 
 import grpc
@@ -34,6 +34,11 @@ MAX_RESPONSE_BYTES = 3 * 1024 * 1024
 LISTEN_RECHECK_SECONDS = 1.0
 # At most this often a listener that asked for it hears how far its filter skipped.
 PROGRESS_SECONDS = 0.2
+INVALID_ARGUMENT = grpc.StatusCode.INVALID_ARGUMENT.value[0]
+PERMISSION_DENIED = grpc.StatusCode.PERMISSION_DENIED.value[0]
+UNAVAILABLE = grpc.StatusCode.UNAVAILABLE.value[0]
+#: A send stream's answer to a request it does not store: (status code, message).
+Refused = tuple[int, str]
 
 
 class NotificationServicer(pb_grpc.NotificationServiceServicer):
@@ -71,20 +76,27 @@ class NotificationServicer(pb_grpc.NotificationServiceServicer):
         self,
         request_iterator: AsyncIterator[pb.SendEventRequest],
         context: grpc.aio.ServicerContext,
+        refuse: Callable[[pb.SendEventRequest], str | None] | None = None,
     ) -> None:
         """Each request is answered (by seq) once committed; a bad one fails alone.
 
         Reading does not wait for commits, so several in-flight sends of one stream (or
         of many) share a transaction; a second task writes the answers in order.
+        `refuse` (access control, server/_auth.py) says why a request is not allowed.
         """
-        answers: asyncio.Queue[tuple[int, asyncio.Future[list[Event]] | str] | None]
+        answers: asyncio.Queue[tuple[int, asyncio.Future[list[Event]] | Refused] | None]
         answers = asyncio.Queue()
         responder = asyncio.ensure_future(_respond(answers, context))
         try:
             async for request in request_iterator:
+                denied = refuse(request) if refuse is not None else None
+                if denied is not None:
+                    answers.put_nowait((request.seq, (PERMISSION_DENIED, denied)))
+                    continue
                 new = _new_event(request)
                 problem = self._invalid(new)
-                answers.put_nowait((request.seq, problem or self._writer.submit([new])))
+                answer = (INVALID_ARGUMENT, problem) if problem else self._writer.submit([new])
+                answers.put_nowait((request.seq, answer))
             answers.put_nowait(None)
             await responder
         finally:
@@ -236,12 +248,8 @@ class NotificationServicer(pb_grpc.NotificationServiceServicer):
         return pb.Empty()
 
 
-INVALID_ARGUMENT = grpc.StatusCode.INVALID_ARGUMENT.value[0]
-UNAVAILABLE = grpc.StatusCode.UNAVAILABLE.value[0]
-
-
 async def _respond(
-    answers: asyncio.Queue[tuple[int, asyncio.Future[list[Event]] | str] | None],
+    answers: asyncio.Queue[tuple[int, asyncio.Future[list[Event]] | Refused] | None],
     context: grpc.aio.ServicerContext,
 ) -> None:
     """Write the answers of one send stream in the order its requests came."""
@@ -250,8 +258,9 @@ async def _respond(
         if item is None:
             return
         seq, answer = item
-        if isinstance(answer, str):
-            resp = pb.SendEventResponse(seq=seq, error_code=INVALID_ARGUMENT, error_message=answer)
+        if isinstance(answer, tuple):
+            code, message = answer
+            resp = pb.SendEventResponse(seq=seq, error_code=code, error_message=message)
         else:
             try:
                 (stored,) = await answer

@@ -1,7 +1,7 @@
 """Event storage: the interface, SQL and in-memory backends, schema lifecycle."""
 
 from notification_service.storage._engine import make_engine
-from notification_service.storage._interface import EventStorage, Member, NewEvent
+from notification_service.storage._interface import EventStorage, Member, NewEvent, StorageError
 from notification_service.storage._memory import MemoryEventStorage
 from notification_service.storage._migrate import (
     SchemaError,
@@ -19,6 +19,7 @@ __all__ = [
     "NewEvent",
     "SchemaError",
     "SqlEventStorage",
+    "StorageError",
     "check_schema",
     "current_revision",
     "make_engine",

@@ -8,6 +8,11 @@ from dataclasses import dataclass
 from notification_service.model import Event, EventFilter
 
 
+class StorageError(Exception):
+    """The storage could not do what it was asked; str() is one line naming the database
+    (for SQLite, its file) and the reason."""
+
+
 @dataclass(frozen=True)
 class NewEvent:
     """An event to append; `idempotency_id` makes a resend return the first copy."""

@@ -63,7 +63,9 @@ class MemoryEventStorage(EventStorage):
         return counts
 
     def latest_offset(self) -> int:
-        return len(self._events)
+        # Under the lock: an append in progress must not show half its batch.
+        with self._lock:
+            return len(self._events)
 
     def time_to_offset(self, timestamp_ms: int) -> int:
         with self._lock:
@@ -75,10 +77,13 @@ class MemoryEventStorage(EventStorage):
         return max(found, default=0)
 
     def heartbeat_member(self, server_uri: str, now_ms: int) -> None:
-        self._members[server_uri] = now_ms
+        with self._lock:
+            self._members[server_uri] = now_ms
 
     def list_members(self, alive_since_ms: int) -> list[Member]:
-        return [Member(u, t) for u, t in self._members.items() if t >= alive_since_ms]
+        with self._lock:
+            return [Member(u, t) for u, t in self._members.items() if t >= alive_since_ms]
 
     def remove_member(self, server_uri: str) -> None:
-        self._members.pop(server_uri, None)
+        with self._lock:
+            self._members.pop(server_uri, None)

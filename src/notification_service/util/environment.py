@@ -18,3 +18,8 @@ def home_dir(var: str, default: str) -> Path:
 
 def is_ci() -> bool:
     return os.environ.get("CI", "").lower() == "true"
+
+
+def notification_token() -> str | None:
+    """The notification client's token when none is given: `$NOTIFICATION_TOKEN`."""
+    return os.environ.get("NOTIFICATION_TOKEN", "").strip() or None

@@ -70,6 +70,12 @@ def test_the_quickstart_in_the_browser(
     expect(page.locator("#execution-status")).to_have_text("SUCCESS", timeout=60_000)
     expect(page.locator("#log-state")).to_have_text("The run has ended.")
     expect(page.locator(".gantt .bar.st-success")).to_have_count(4)
+    # Why did task3 run? The decision log's answer, in the page's "Why?" panel.
+    expect(page.locator("#why-panel")).to_contain_text("Started by: USER")
+    task3.locator("a.why-link").click()
+    why = page.locator("#why-panel pre.explain")
+    expect(why).to_contain_text("Task task3 of workflow execution 1")
+    expect(why).to_contain_text("started by: EVENT")
     screenshot(page, "execution")
 
     page.locator(".crumbs a", has_text="quickstart_workflow").click()

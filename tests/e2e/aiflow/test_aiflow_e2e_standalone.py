@@ -33,6 +33,7 @@ def test_standalone_daemons_start_and_stop(stack: Stack) -> None:
         assert f"127.0.0.1:{stack.ns_port}" in started.stdout
         assert f"127.0.0.1:{stack.af_port}" in started.stdout
         assert "Initialised database" in started.stdout and "Task logs:" in started.stdout
+        assert "Web UI and REST API: http://" in started.stdout
         assert (ns_home / "ns.db").exists() and (stack.home / "aiflow.db").exists()
         assert run("standalone", "status").returncode == 0
         again = run("standalone", "-d")  # idempotent: both already run

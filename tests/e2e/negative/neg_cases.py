@@ -44,6 +44,7 @@ UNKNOWN_VALUES = {
     "key": "no_such_key",
     "value": "v",
     "properties": "a=b",
+    "offset": "999999999",  # `aiflow event explain`: no such event
 }
 
 # Values of string parameters that click must refuse (exit 2), by parameter name.
@@ -72,8 +73,13 @@ NOT_RUN_ON_UNKNOWN = {
     ("notification", "event", "send"): "stores the event (any key is valid)",
     ("notification", "event", "listen"): "waits for events until Ctrl-C",
 }
+# Options a command needs one of (click cannot mark either required): always given.
+ONE_OF = {
+    ("aiflow", "workflow", "replay"): {"from_offset": "0"},
+}
 # What an unknown name says, when it is not "... does not exist".
 UNKNOWN_ERRORS = {
+    ("aiflow", "workflow", "replay"): "no_such_workflow_file.py does not exist",
     ("aiflow", "config", "get-value"): "unknown config key 'no_such_key'",
     ("notification", "config", "get-value"): "unknown config key 'no_such_key'",
     ("aiflow", "workflow", "upload"): "no_such_workflow_file.py does not exist",
@@ -169,7 +175,7 @@ def _opt(param: click.Parameter) -> str:
 def _argv(cmd: Command, override: dict[str, str] | None = None) -> tuple[str, ...]:
     """The command line with every required parameter (and those in `override`, by
     name) set; the others take unknown-but-valid values."""
-    override = override or {}
+    override = {**ONE_OF.get(cmd.key, {}), **(override or {})}
     opts: list[str] = []
     args: list[str] = []
     for p in cmd.params:
@@ -245,7 +251,18 @@ def _namespace_option(cmd: Command) -> click.Option | None:
     return None
 
 
-def unknown_cases(commands: Iterable[Command], workflow: str) -> Iterator[Case]:
+# Commands taking a workflow file: a real one where the file is not the mistake.
+TAKES_A_FILE = {("aiflow", "workflow", "upload"), ("aiflow", "workflow", "replay")}
+
+
+def _real_file(args: tuple[str, ...], workflow_file: Path) -> tuple[str, ...]:
+    unknown = UNKNOWN_VALUES["file_path"]
+    return tuple(str(workflow_file) if a == unknown else a for a in args)
+
+
+def unknown_cases(
+    commands: Iterable[Command], workflow: str, workflow_file: Path
+) -> Iterator[Case]:
     """Unknown ids, names and namespaces against the running stack, in every format."""
     for cmd in commands:
         if not cmd.path or cmd.local or cmd.key in NOT_RUN_ON_UNKNOWN:
@@ -274,6 +291,8 @@ def unknown_cases(commands: Iterable[Command], workflow: str) -> Iterator[Case]:
         if cmd.prog == "aiflow" and ns is not None:
             # An existing workflow name in a namespace that does not exist.
             named = tuple(workflow if a == UNKNOWN_VALUES["workflow_name"] else a for a in args)
+            if cmd.key in TAKES_A_FILE:
+                named = _real_file(named, workflow_file)
             yield Case(
                 f"{name}:unknown-namespace",
                 cmd.prog,
@@ -293,8 +312,8 @@ def server_down_cases(commands: Iterable[Command], workflow_file: Path) -> Itera
             continue
         name = "-".join(cmd.key)
         args = list(_argv(cmd))
-        if cmd.key == ("aiflow", "workflow", "upload"):
-            args[-1] = str(workflow_file)  # a real file: the server is the problem
+        if cmd.key in TAKES_A_FILE:  # a real file: the server is the problem
+            args = list(_real_file(tuple(args), workflow_file))
         if any(p.name == "yes" for p in cmd.params):
             args.append("-y")
         yield Case(f"{name}:server-down", cmd.prog, tuple(args), "offline", 1, "unreachable")

@@ -30,7 +30,7 @@ from neg_cases import (
 COMMANDS = all_commands()
 CASES = [
     *usage_cases(COMMANDS),
-    *unknown_cases(COMMANDS, WORKFLOW),
+    *unknown_cases(COMMANDS, WORKFLOW, QUICKSTART_FILE),
     *server_down_cases(COMMANDS, QUICKSTART_FILE),
 ]
 Results = dict[str, subprocess.CompletedProcess[str]]

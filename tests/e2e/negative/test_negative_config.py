@@ -64,6 +64,12 @@ EVERY_MUTATION = 2
 BAD_VALUES: dict[str, list[object]] = {
     "history_retention": ["forever", "0d"],
     "task_executor": ["no such executor"],
+    # A token under 8 characters; an entry with no token; an unknown key in an entry.
+    "auth_tokens": [
+        [{"token": "short"}],
+        [{"name": "nobody"}],
+        [{"token": "long-enough-token", "scope": "all"}],
+    ],
 }
 # Whole-file mistakes: (label, how to make the file).
 BROKEN_FILES = {
@@ -86,6 +92,8 @@ def _wrong_type(annotation: Any) -> object:
         return "abc"
     if origin is str:
         return [1, 2]
+    if origin is list:
+        return "abc"
     if origin is dict or isinstance(origin, type) and issubclass(origin, BaseModel):
         return "abc"
     raise AssertionError(f"no wrong value for {annotation!r}; extend _wrong_type")

@@ -30,6 +30,12 @@
     source.addEventListener("fine", function () { up("trouble"); });
     source.addEventListener("gone", function (m) { down("gone", "This no longer exists: " + m.data); });
   });
+  // A button refused for its token (403) or for want of a session (401): the server
+  // answers with a notice for #flash, which htmx would not swap for an error status.
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    var status = e.detail.xhr.status;
+    if (status === 401 || status === 403) { e.detail.shouldSwap = true; e.detail.isError = false; }
+  });
   // A button whose request did not reach the server.
   document.addEventListener("htmx:sendError", function () {
     down("send", "The AIFlow server did not answer; nothing was done.");
