@@ -249,7 +249,9 @@ def _wait_ready(uri: str, proc: subprocess.Popen) -> None:
                     pb.LatestOffsetRequest(), timeout=1.0, wait_for_ready=True
                 )
                 return
-            except grpc.RpcError:
+            except grpc.RpcError as err:
+                if err.code() == grpc.StatusCode.UNAUTHENTICATED:
+                    return  # serving, with auth_tokens
                 time.sleep(0.05)
     raise RuntimeError(f"server on {uri} did not start")
 

@@ -8,6 +8,7 @@ from ai_flow.app._context import App
 from ai_flow.app.errors import PreconditionError
 from ai_flow.metadata import (
     TaskExecutionRow,
+    TaskTryRow,
     WorkflowExecutionRow,
     WorkflowRow,
     executions,
@@ -93,6 +94,13 @@ def delete_execution(app: App, execution_id: int) -> None:
 def get_task_execution(app: App, task_execution_id: int) -> TaskExecutionRow:
     with app.read() as s:
         return tasks.get_task_execution(s, task_execution_id)
+
+
+def list_tries(app: App, task_execution_id: int) -> tuple[TaskExecutionRow, list[TaskTryRow]]:
+    """A task execution and its ended tries before the current one (the try history)."""
+    with app.read() as s:
+        row = tasks.get_task_execution(s, task_execution_id)
+        return row, tasks.list_tries(s, task_execution_id)
 
 
 def list_task_executions(

@@ -159,6 +159,24 @@ class TaskExecutionRow(Base):
     )
 
 
+class TaskTryRow(Base):
+    """A try of a task execution that ended and was retried (the row of the task
+    execution itself holds its current try): the try history."""
+
+    __tablename__ = "af_task_try"
+
+    task_execution_id: Mapped[int] = mapped_column(
+        BigInteger, _fk("af_task_execution.id"), primary_key=True
+    )
+    try_number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    begin_date: Mapped[int | None] = mapped_column(BigInteger)
+    end_date: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    host: Mapped[str | None] = mapped_column(String(255))
+    pid: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(LongText)
+
+
 class WorkflowScheduleRow(Base):
     __tablename__ = "af_workflow_schedule"
 

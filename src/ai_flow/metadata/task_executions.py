@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from ai_flow.metadata._tables import (
     TaskExecutionRow,
+    TaskTryRow,
     WorkflowExecutionRow,
     WorkflowRow,
     WorkflowSnapshotRow,
@@ -142,12 +143,40 @@ def start_retry(
     handle stays (with its `handle_try`) until the next try is launched: the new try
     must not start while the old one's process still runs."""
     row = get_task_execution(session, task_execution_id)
+    record_ended_try(session, row, error)
     row.status = TaskStatus.RETRYING.value
     row.try_number += 1
     if error:
         row.error = error
     session.flush()
     return row
+
+
+def record_ended_try(session: Session, row: TaskExecutionRow, error: str | None) -> None:
+    """Keep the try `row` is at (it failed) in the try history before a retry."""
+    first = row.try_number == 1
+    session.merge(
+        TaskTryRow(
+            task_execution_id=row.id,
+            try_number=row.try_number,
+            status=row.status if row.status in TASK_FINISHED else TaskStatus.FAILED.value,
+            begin_date=row.try_start_time or (row.begin_date if first else None),
+            end_date=now_ms(),
+            host=row.host,
+            pid=row.pid,
+            error=error or row.error,
+        )
+    )
+
+
+def list_tries(session: Session, task_execution_id: int) -> list[TaskTryRow]:
+    """The ended tries of a task execution before its current one, oldest first."""
+    query = (
+        select(TaskTryRow)
+        .where(TaskTryRow.task_execution_id == task_execution_id)
+        .order_by(TaskTryRow.try_number)
+    )
+    return list(session.scalars(query))
 
 
 def set_stopping(

@@ -44,6 +44,22 @@ class TaskExecutionOut(BaseModel):
     savepoint: str | None = Field(description="the last savepoint taken, resumed by a retry")
 
 
+class TryOut(BaseModel):
+    try_number: int
+    status: str
+    begin_date: int | None = Field(description="when its process claimed the try")
+    end_date: int | None
+    host: str | None
+    pid: int | None
+    error: str | None
+    current: bool = Field(description="the try the task execution is at now")
+
+
+class TryHistory(BaseModel):
+    task_execution_id: int
+    tries: list[TryOut]
+
+
 class TaskExecutionList(PageOut):
     task_executions: list[TaskExecutionOut]
 
@@ -106,6 +122,44 @@ def list_task_executions(
 )
 def get_task_execution(ctx: Ctx, task_execution_id: IdPath) -> TaskExecutionOut:
     return task_execution_out(executions.get_task_execution(ctx.app, task_execution_id))
+
+
+@router.get(
+    "/task-executions/{task_execution_id}/tries",
+    response_model=TryHistory,
+    dependencies=[owner("task_execution", "task_execution_id")],
+)
+def list_tries(ctx: Ctx, task_execution_id: IdPath) -> TryHistory:
+    """Every try of the task execution, oldest first: those that failed and were
+    retried, then the current one."""
+    row, ended = executions.list_tries(ctx.app, task_execution_id)
+    tries = [
+        TryOut(
+            try_number=t.try_number,
+            status=t.status,
+            begin_date=t.begin_date,
+            end_date=t.end_date,
+            host=t.host,
+            pid=t.pid,
+            error=t.error,
+            current=False,
+        )
+        for t in ended
+    ]
+    claimed = row.claimed_try == row.try_number
+    tries.append(
+        TryOut(
+            try_number=row.try_number,
+            status=row.status,
+            begin_date=row.try_start_time if claimed else None,
+            end_date=row.end_date,
+            host=row.host if claimed else None,
+            pid=row.pid if claimed else None,
+            error=row.error if row.status == "FAILED" else None,
+            current=True,
+        )
+    )
+    return TryHistory(task_execution_id=row.id, tries=tries)
 
 
 @router.post(

@@ -8,7 +8,6 @@ switch, not a setting: the log is what `explain` reads).
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -16,8 +15,9 @@ from sqlalchemy.orm import Session
 from ai_flow.metadata import decisions
 from notification_service.model import Event
 from notification_service.util.clock import now_ms
+from notification_service.util.environment import env
 
-ENABLED = os.environ.get("AIFLOW_DECISION_LOG", "1") != "0"
+ENABLED = env("AIFLOW_DECISION_LOG", "1") != "0"
 
 EVENT, TRIGGER, TIMER, USER = "EVENT", "TRIGGER", "TIMER", "USER"
 MET, NOT_MET, ERROR = "MET", "NOT_MET", "ERROR"

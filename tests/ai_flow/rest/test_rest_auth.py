@@ -138,6 +138,9 @@ ROUTES: dict[tuple[str, str], Rule] = {
         OWNER, "/workflow-executions/{execution}/task-executions"
     ),
     ("GET", "/api/v1/task-executions/{task_execution_id}"): api(OWNER, "/task-executions/{task}"),
+    ("GET", "/api/v1/task-executions/{task_execution_id}/tries"): api(
+        OWNER, "/task-executions/{task}/tries"
+    ),
     ("POST", "/api/v1/workflow-executions/{execution_id}/tasks/{task_name}/start"): api(
         OWNER, "/workflow-executions/{execution}/tasks/t1/start", True
     ),

@@ -142,3 +142,34 @@ def test_follow_a_log_as_it_grows_then_resume_with_last_event_id(
     whole = api.get(f"/task-executions/{task['id']}/log").json()
     assert seen + rest == whole["text"]  # nothing lost, nothing repeated
     assert "second\n" in rest and end == {"next_offset": whole["size"]}
+
+
+FLAKY = """\
+from ai_flow.model.workflow import Workflow
+from ai_flow.operators.bash import BashOperator
+
+with Workflow(name="flaky") as workflow:
+    BashOperator(name="t", bash_command="echo try; exit 3", retries=1)
+"""
+
+
+def test_the_try_history_keeps_every_try(api: httpx.Client) -> None:
+    r = api.post("/workflows", json={"file_name": "flaky.py", "source": FLAKY})
+    assert r.status_code == 201, r.text
+    execution = api.post("/namespaces/default/workflows/flaky/executions").json()
+
+    def failed_twice() -> dict | None:
+        found = _tasks(api, execution["id"])
+        done = found and found[0]["status"] == "FAILED" and found[0]["try_number"] == 2
+        return found[0] if done else None
+
+    task = dict(wait_until(failed_twice, 60, "the task to fail its retry"))
+    history = api.get(f"/task-executions/{task['id']}/tries").json()
+    assert history["task_execution_id"] == task["id"]
+    first, second = history["tries"]
+    assert (first["try_number"], first["status"], first["current"]) == (1, "FAILED", False)
+    assert (second["try_number"], second["status"], second["current"]) == (2, "FAILED", True)
+    for t in (first, second):
+        assert t["host"] and t["pid"] and t["begin_date"] and t["end_date"] >= t["begin_date"]
+    assert first["pid"] != second["pid"]  # two processes: two tries
+    assert "does not exist" in error(api.get("/task-executions/999999/tries"), 404)
