@@ -7,16 +7,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from fastapi import APIRouter
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import Response
 from markupsafe import Markup
 
 from ai_flow.app import access, explain
-from ai_flow.app.errors import NotFoundError
 from ai_flow.explain_text import execution_lines, task_lines
 from ai_flow.rest import RestContext
 from ai_flow.web._context import Ctx, Viewer
-from ai_flow.web._templates import render
-from notification_service.util.auth import PermissionDenied
+from ai_flow.web._templates import fragment, render
 
 router = APIRouter(include_in_schema=False)
 #: Decisions the execution's panel shows (newest first); the CLI pages through all.
@@ -34,22 +32,18 @@ def execution_why(ctx: RestContext, execution_id: int) -> Markup:
 
 @router.get("/ui/explain/{execution_id}")
 def execution_panel(ctx: Ctx, viewer: Viewer, execution_id: int) -> Response:
-    try:
+    def build() -> Markup:
         access.require_owner(ctx.app, viewer, "workflow_execution", execution_id, False)
-        return HTMLResponse(execution_why(ctx, execution_id))
-    except NotFoundError as exc:
-        return HTMLResponse(f'<p class="error">{Markup.escape(str(exc))}</p>')
-    except PermissionDenied as exc:
-        return HTMLResponse(f'<p class="error">{Markup.escape(str(exc))}</p>', status_code=403)
+        return execution_why(ctx, execution_id)
+
+    return fragment(build)
 
 
 @router.get("/ui/explain/{execution_id}/tasks/{task_name}")
 def task_panel(ctx: Ctx, viewer: Viewer, execution_id: int, task_name: str) -> Response:
-    try:
+    def build() -> Markup:
         access.require_owner(ctx.app, viewer, "workflow_execution", execution_id, False)
         data = explain.explain_task_execution(ctx.app, execution_id, task_name, ctx.events)
-        return HTMLResponse(_panel(f"task {task_name}", task_lines(data), execution_id))
-    except NotFoundError as exc:
-        return HTMLResponse(f'<p class="error">{Markup.escape(str(exc))}</p>')
-    except PermissionDenied as exc:
-        return HTMLResponse(f'<p class="error">{Markup.escape(str(exc))}</p>', status_code=403)
+        return _panel(f"task {task_name}", task_lines(data), execution_id)
+
+    return fragment(build)

@@ -4,14 +4,14 @@ once) and the whole file; both need read on the run's namespace."""
 from __future__ import annotations
 
 from fastapi import APIRouter
-from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
+from fastapi.responses import FileResponse, PlainTextResponse, Response
 from markupsafe import Markup
 
 from ai_flow.app import access, executions, task_logs
 from ai_flow.app.errors import NotFoundError
 from ai_flow.rest import RestContext
 from ai_flow.web._context import Ctx, Viewer
-from ai_flow.web._templates import render
+from ai_flow.web._templates import fragment, render
 from notification_service.util.auth import PermissionDenied
 
 router = APIRouter(include_in_schema=False)
@@ -44,13 +44,11 @@ def log_fragment(ctx: RestContext, task_execution_id: int) -> Markup:
 
 @router.get("/ui/logs/{task_execution_id}")
 def log_panel(ctx: Ctx, viewer: Viewer, task_execution_id: int) -> Response:
-    try:
+    def build() -> Markup:
         access.require_owner(ctx.app, viewer, "task_execution", task_execution_id, False)
-        return HTMLResponse(log_fragment(ctx, task_execution_id))
-    except NotFoundError as exc:
-        return HTMLResponse(f'<p class="error">{Markup.escape(str(exc))}</p>')
-    except PermissionDenied as exc:
-        return HTMLResponse(f'<p class="error">{Markup.escape(str(exc))}</p>', status_code=403)
+        return log_fragment(ctx, task_execution_id)
+
+    return fragment(build)
 
 
 @router.get("/ui/logs/{task_execution_id}/raw")
