@@ -18,7 +18,12 @@ def cause(d: dict[str, Any] | None) -> str:
     parts = [d.get("source") or "?"]
     event = d.get("event")
     if event:
-        parts.append(f"event {event['offset']} ({event['key']}, {event['namespace']})")
+        where = f"({event['key']}, {event['namespace']})"
+        if event.get("last_offset"):
+            runs = f"events {event['offset']}..{event['last_offset']} ({event['events']} alike)"
+            parts.append(f"{runs} {where}")
+        else:
+            parts.append(f"event {event['offset']} {where}")
     if d.get("rule_index") is not None:
         parts.append(f"rule {d['rule_index']} {d.get('condition')}")
     if d.get("answer"):

@@ -50,6 +50,9 @@ def decision_dict(row: DecisionRow) -> dict[str, Any]:
     if row.event_offset is not None:
         event = {
             "offset": row.event_offset,
+            # A run of consecutive events that got the same answer: offset..last_offset.
+            "last_offset": row.last_offset,
+            "events": row.event_count,
             "key": row.event_key,
             "namespace": row.namespace,
             "sender": row.sender,
@@ -235,7 +238,10 @@ def _rule_reason(
     if last:
         newest = last[0]
         event = newest["event"]
-        where = f" on event {event['offset']} ({event['key']})" if event else ""
+        where = ""
+        if event:
+            # The newest answer: the last event of a run.
+            where = f" on event {event['last_offset'] or event['offset']} ({event['key']})"
         answer = newest["answer"] or "not evaluated"
         return f"{head}: {answer}{where}: {newest['detail']}"
     if waits:

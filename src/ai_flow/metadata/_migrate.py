@@ -11,7 +11,7 @@ from notification_service.util.schema import Schema
 # Private name: the metadata and the event log may share one database.
 VERSION_TABLE = "aiflow_alembic_version"
 SCHEMA = Schema(
-    "ai_flow.metadata:migrations", VERSION_TABLE, Base.metadata, "aiflow", SchemaError, head="0009"
+    "ai_flow.metadata:migrations", VERSION_TABLE, Base.metadata, "aiflow", SchemaError, head="0010"
 )
 
 

@@ -336,6 +336,10 @@ class DecisionRow(Base):
     # EVENT (a rule on an event), TRIGGER, TIMER (schedule or periodic fire), USER.
     source: Mapped[str] = mapped_column(String(16), nullable=False)
     event_offset: Mapped[int | None] = mapped_column(BigInteger)
+    # A run: the events event_offset..last_offset (consecutive offsets, one batch) all
+    # got this same answer from this rule. NULL: the row is about one event.
+    last_offset: Mapped[int | None] = mapped_column(BigInteger)
+    event_count: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
     event_key: Mapped[str | None] = mapped_column(String(1024))
     namespace: Mapped[str | None] = mapped_column(String(255))
     sender: Mapped[str | None] = mapped_column(String(255))

@@ -4,7 +4,9 @@ Rows are written by the scheduler in the transaction of the batch (or fire, or c
 they describe, in one bulk INSERT; they go with their execution or trigger (ON
 DELETE CASCADE, so history retention takes them along) and the oldest beyond
 `decision_log_max_rows` are trimmed. Events that reached no rule are only counted, on
-the scheduler's offset row.
+the scheduler's offset row. Consecutive events that got the same answer from one rule
+share a row (a run: `event_offset`..`last_offset`, `event_count` events), so a rule that
+answers "not met" to a stream of events costs a row per batch, not per event.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ COLUMNS = (
     "create_time",
     "source",
     "event_offset",
+    "last_offset",
+    "event_count",
     "event_key",
     "namespace",
     "sender",
@@ -42,6 +46,9 @@ COLUMNS = (
     "stopped_task_execution_id",
 )
 _DETAIL = 1024
+#: The most events a run covers (the scheduler's batches are smaller): what event
+#: lookups scan back over.
+RUN_SPAN = 1000
 
 
 def record(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -53,6 +60,7 @@ def record(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
         values = dict.fromkeys(COLUMNS)
         values.update(row)
         values["taken"] = bool(values["taken"])
+        values["event_count"] = values["event_count"] or 1
         if values["detail"] is not None and len(values["detail"]) > _DETAIL:
             values["detail"] = values["detail"][: _DETAIL - 3] + "..."
         full.append(values)
@@ -90,10 +98,14 @@ def for_execution(
 
 
 def for_event(session: Session, event_offset: int) -> list[DecisionRow]:
-    """What the event at `event_offset` did, in the order it was decided."""
+    """What the event at `event_offset` did, in the order it was decided (its own rows
+    and the runs it is in)."""
     stmt = (
         select(DecisionRow)
-        .where(DecisionRow.event_offset == event_offset)
+        .where(
+            DecisionRow.event_offset.between(event_offset - RUN_SPAN + 1, event_offset),
+            func.coalesce(DecisionRow.last_offset, DecisionRow.event_offset) >= event_offset,
+        )
         .order_by(DecisionRow.id)
         .limit(1000)
     )

@@ -73,7 +73,7 @@ class EventProcessor:
             changed = self._apply_status(batch, event, report)
         elif is_task_status_event_key(event.key):
             log.warning("ignoring malformed task status event at offset %s", event.offset)
-        reached = len(batch.log.rows)
+        reached = batch.log.added
         targets = self._targets(batch, event)
         for target in targets:
             # A disabled workflow schedules nothing new; its runs still finish and count.
@@ -87,7 +87,7 @@ class EventProcessor:
         if not targets:
             self._not_running(batch, event)
         started = bool(fire_triggers(batch, index, event, lookup))
-        if len(batch.log.rows) == reached:
+        if batch.log.added == reached:
             batch.unreached += 1
         return started
 

@@ -103,6 +103,57 @@ def test_user_condition_answers_and_changed_keys_are_recorded(env: SchedEnv) -> 
     ]
 
 
+def test_consecutive_events_with_the_same_answer_share_a_row(env: SchedEnv) -> None:
+    env.upload(RULES)
+    execution_id = env.start("w")
+    noes = [env.event("ask", "no") for _ in range(5)]
+    yes = env.event("ask", "yes")
+    after = [env.event("ask", "no") for _ in range(2)]
+    env.commit([*noes, yes, *after])
+    answers = [
+        (r.event_offset, r.last_offset, r.event_count, r.answer, r.taken, r.detail)
+        for r in rows(env, execution_id)
+        if r.task_name == "u"
+    ]
+    assert answers == [
+        (noes[0].offset, noes[-1].offset, 5, "NOT_MET", False, "condition not met"),
+        (yes.offset, None, 1, "MET", True, "started run 1"),
+        (after[0].offset, after[1].offset, 2, "NOT_MET", False, "condition not met"),
+    ]
+    with read_session(env.factory) as s:
+        # Every event of a run finds it; the one after the run does not.
+        middle = decisions.for_event(s, noes[2].offset)
+        assert [(r.task_name, r.event_offset, r.event_count) for r in middle] == [
+            ("u", noes[0].offset, 5)
+        ]
+        assert [r.taken for r in decisions.for_event(s, yes.offset)] == [True]
+
+
+def test_a_run_ends_where_another_event_or_answer_comes_between(env: SchedEnv) -> None:
+    env.upload(RULES)
+    execution_id = env.start("w")
+    # Another key between two answers (not consecutive: the run could not say which
+    # offsets it covers), another sender, another answer.
+    a, go, b = env.event("ask", "no"), env.event("go"), env.event("ask", "no")
+    c = env.event("ask", "no")
+    c.sender = "someone-else"
+    env.commit([a, go, b, c])
+    answers = [
+        (r.event_offset, r.last_offset, r.sender)
+        for r in rows(env, execution_id)
+        if r.task_name == "u"
+    ]
+    assert answers == [
+        (a.offset, None, "test"),
+        (b.offset, None, "test"),
+        (c.offset, None, "someone-else"),
+    ]
+    # The same skipped START twice in a row is a run of two.
+    env.commit([env.event("go"), env.event("go")])
+    skipped = [r for r in rows(env, execution_id) if r.task_name == "t" and r.rule_index == 0]
+    assert [(r.event_count, r.taken) for r in skipped] == [(1, True), (2, False)]
+
+
 def test_a_stop_says_what_it_stopped_or_why_it_did_not(env: SchedEnv) -> None:
     env.upload(RULES)
     execution_id = env.start("w")

@@ -14,6 +14,7 @@ from test_decision_log import PERIODIC, fire_now
 from ai_flow.app import executions
 from ai_flow.app.explain import explain_task_execution, explain_workflow_execution
 from ai_flow.app.explain_event import explain_event
+from ai_flow.explain_text import task_lines
 from ai_flow.model.internal.events import task_status_event_key
 from notification_service.model import Event
 
@@ -119,6 +120,27 @@ def test_not_started_because_the_condition_is_false(env: SchedEnv) -> None:
     assert out["why_not_running"]["reasons"] == [
         f"rule 0 (Yes): NOT_MET on event {no.offset} (ask): condition not met"
     ]
+
+
+def test_a_run_of_the_same_answer_is_explained_as_one(env: SchedEnv) -> None:
+    execution_id = env.start("w")
+    noes = [env.event("ask", "no") for _ in range(3)]
+    env.commit(noes)
+    out = explain_task_execution(env.app, execution_id, "u")
+    last = out["why_not_running"]["rules"][0]["last_answers"]
+    assert len(last) == 1
+    assert (last[0]["event"]["offset"], last[0]["event"]["last_offset"]) == (
+        noes[0].offset,
+        noes[-1].offset,
+    )
+    assert out["why_not_running"]["reasons"] == [
+        f"rule 0 (Yes): NOT_MET on event {noes[-1].offset} (ask): condition not met"
+    ]
+    text = "\n".join(task_lines(out))
+    assert f"events {noes[0].offset}..{noes[-1].offset} (3 alike) (ask, default)" in text
+    where = explain_event(env.app, noes[1].offset)
+    assert [d["task_name"] for d in where["decisions"]] == ["u"]
+    assert where["event"]["key"] == "ask"
 
 
 def test_not_started_because_the_key_never_came(env: SchedEnv) -> None:
