@@ -1,9 +1,10 @@
 """What the scheduler tells the decision log (`metadata/decisions.py`).
 
 The event processor collects one row per (event, execution or trigger, rule) in memory,
-runs of identical answers as one, and writes them with the batch, in one INSERT; timer fires and user calls write theirs
-in their own transaction. `AIFLOW_DECISION_LOG=0` turns the log off (a benchmark's
-switch, not a setting: the log is what `explain` reads).
+runs of identical answers as one, and writes them with the batch, in one INSERT; timer
+fires and user calls write theirs in their own transaction. `AIFLOW_DECISION_LOG=0`
+turns the log off (a benchmark's switch, not a setting: the log is what `explain`
+reads).
 """
 
 from __future__ import annotations
