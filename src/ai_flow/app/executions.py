@@ -25,9 +25,11 @@ from ai_flow.scheduler import (
     PlanError,
     WorkflowPlan,
     apply_action,
+    by_user,
     record_user_decision,
     start_workflow_execution,
     stop_workflow_execution,
+    user_cause,
 )
 
 
@@ -40,8 +42,10 @@ def _plan(app: App, s: Session, snapshot_id: int) -> WorkflowPlan:
 
 
 def start_execution(
-    app: App, namespace: str, name: str
+    app: App, namespace: str, name: str, by: str | None = None
 ) -> tuple[WorkflowExecutionRow, WorkflowRow]:
+    """A manual execution; `by` (here and below) names the caller's token, for the
+    decision log."""
     with app.scheduling() as s:
         wf = workflows.get_workflow(s, namespace, name)
         if not wf.is_enabled:
@@ -51,23 +55,25 @@ def start_execution(
         if wf.latest_snapshot_id is None:
             raise PreconditionError(f"workflow {wf.namespace}.{wf.name} has no snapshot")
         plan = _plan(app, s, wf.latest_snapshot_id)
-        row = start_workflow_execution(s, wf.id, wf.latest_snapshot_id, plan, ExecutionType.MANUAL)
+        row = start_workflow_execution(
+            s, wf.id, wf.latest_snapshot_id, plan, ExecutionType.MANUAL, cause=user_cause(by)
+        )
     app.on_commands()
     return row, wf
 
 
-def stop_execution(app: App, execution_id: int) -> None:
+def stop_execution(app: App, execution_id: int, by: str | None = None) -> None:
     with app.scheduling() as s:
-        stop_workflow_execution(s, executions.get_execution(s, execution_id))
+        stop_workflow_execution(s, executions.get_execution(s, execution_id), by)
     app.on_commands()
 
 
-def stop_executions(app: App, namespace: str, name: str) -> int:
+def stop_executions(app: App, namespace: str, name: str, by: str | None = None) -> int:
     with app.scheduling() as s:
         wf = workflows.get_workflow(s, namespace, name)
         rows = executions.list_unfinished(s, wf.id)
         for row in rows:
-            stop_workflow_execution(s, row)
+            stop_workflow_execution(s, row, by)
     app.on_commands()
     return len(rows)
 
@@ -121,7 +127,12 @@ def _running_execution(app: App, s: Session, execution_id: int, task_name: str) 
 
 
 def _record_user(
-    s: Session, execution_id: int, task_name: str, action: TaskAction, acted: Acted
+    s: Session,
+    execution_id: int,
+    task_name: str,
+    action: TaskAction,
+    acted: Acted,
+    by: str | None,
 ) -> None:
     record_user_decision(
         s,
@@ -129,25 +140,27 @@ def _record_user(
         task_name=task_name,
         action=action.value,
         taken=acted.done,
-        detail=f"user call: {acted.detail}",
+        detail=f"call by {by_user(by)}: {acted.detail}" if by else f"user call: {acted.detail}",
         started_task_execution_id=acted.started,
         stopped_task_execution_id=acted.stopped,
     )
 
 
-def start_task_execution(app: App, execution_id: int, task_name: str) -> TaskExecutionRow:
+def start_task_execution(
+    app: App, execution_id: int, task_name: str, by: str | None = None
+) -> TaskExecutionRow:
     """A new run of the task, unless one is alive (then that one: starting is a no-op)."""
     with app.scheduling() as s:
         _running_execution(app, s, execution_id, task_name)
         acted = apply_action(s, execution_id, task_name, TaskAction.START, ExecutionType.MANUAL)
-        _record_user(s, execution_id, task_name, TaskAction.START, acted)
+        _record_user(s, execution_id, task_name, TaskAction.START, acted, by)
         row = tasks.latest_task_execution(s, execution_id, task_name)
     app.on_commands()
     assert row is not None
     return row
 
 
-def stop_task_execution(app: App, execution_id: int, task_name: str) -> None:
+def stop_task_execution(app: App, execution_id: int, task_name: str, by: str | None = None) -> None:
     with app.scheduling() as s:
         _running_execution(app, s, execution_id, task_name)
         acted = apply_action(
@@ -157,5 +170,5 @@ def stop_task_execution(app: App, execution_id: int, task_name: str) -> None:
             raise PreconditionError(
                 f"task {task_name} has no running execution in workflow execution {execution_id}"
             )
-        _record_user(s, execution_id, task_name, TaskAction.STOP, acted)
+        _record_user(s, execution_id, task_name, TaskAction.STOP, acted, by)
     app.on_commands()

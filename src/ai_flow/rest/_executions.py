@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from ai_flow.app import executions, listings
 from ai_flow.metadata import WorkflowExecutionRow, WorkflowRow
-from ai_flow.rest._auth import READ_NAMESPACE, WRITE_NAMESPACE, owner
+from ai_flow.rest._auth import READ_NAMESPACE, WRITE_NAMESPACE, Caller, owner, token_name
 from ai_flow.rest._deps import Ctx
 from ai_flow.rest._errors import ERRORS
 from ai_flow.rest._paging import IdPath, PageArgs, PageOut, page_args
@@ -73,17 +73,21 @@ def list_workflow_executions(
     status_code=201,
     dependencies=[WRITE_NAMESPACE],
 )
-def start_workflow_execution(ctx: Ctx, namespace: str, name: str) -> WorkflowExecutionOut:
+def start_workflow_execution(
+    ctx: Ctx, caller: Caller, namespace: str, name: str
+) -> WorkflowExecutionOut:
     """A manual execution of the workflow's latest snapshot (409 if it is disabled)."""
-    return execution_out(*executions.start_execution(ctx.app, namespace, name))
+    by = token_name(caller)
+    return execution_out(*executions.start_execution(ctx.app, namespace, name, by))
 
 
 @router.post(
     f"{EXECUTIONS}/stop", response_model=CountOut, status_code=202, dependencies=[WRITE_NAMESPACE]
 )
-def stop_workflow_executions(ctx: Ctx, namespace: str, name: str) -> CountOut:
+def stop_workflow_executions(ctx: Ctx, caller: Caller, namespace: str, name: str) -> CountOut:
     """Stop every unfinished execution of the workflow; the count asked to stop."""
-    return CountOut(count=executions.stop_executions(ctx.app, namespace, name))
+    count = executions.stop_executions(ctx.app, namespace, name, token_name(caller))
+    return CountOut(count=count)
 
 
 @router.get(
@@ -101,9 +105,9 @@ def get_workflow_execution(ctx: Ctx, execution_id: IdPath) -> WorkflowExecutionO
     response_class=Response,
     dependencies=[owner("workflow_execution", "execution_id", write=True)],
 )
-def stop_workflow_execution(ctx: Ctx, execution_id: IdPath) -> Response:
+def stop_workflow_execution(ctx: Ctx, caller: Caller, execution_id: IdPath) -> Response:
     """Asynchronous: the execution is STOPPED once its tasks have stopped."""
-    executions.stop_execution(ctx.app, execution_id)
+    executions.stop_execution(ctx.app, execution_id, token_name(caller))
     return Response(status_code=202)
 
 

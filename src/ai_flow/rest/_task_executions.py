@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from ai_flow.app import executions, listings
 from ai_flow.metadata import TaskExecutionRow
-from ai_flow.rest._auth import owner
+from ai_flow.rest._auth import Caller, owner, token_name
 from ai_flow.rest._deps import Ctx
 from ai_flow.rest._errors import ERRORS
 from ai_flow.rest._paging import IdPath, PageArgs, PageOut, page_args
@@ -168,16 +168,20 @@ def list_tries(ctx: Ctx, task_execution_id: IdPath) -> TryHistory:
     status_code=201,
     dependencies=[EXECUTION_WRITE],
 )
-def start_task_execution(ctx: Ctx, execution_id: IdPath, task_name: TaskName) -> TaskExecutionOut:
+def start_task_execution(
+    ctx: Ctx, caller: Caller, execution_id: IdPath, task_name: TaskName
+) -> TaskExecutionOut:
     """A new run of the task unless one is alive (then that one)."""
-    row = executions.start_task_execution(ctx.app, execution_id, task_name)
+    row = executions.start_task_execution(ctx.app, execution_id, task_name, token_name(caller))
     return task_execution_out(row)
 
 
 @router.post(
     f"{TASK}/stop", status_code=202, response_class=Response, dependencies=[EXECUTION_WRITE]
 )
-def stop_task_execution(ctx: Ctx, execution_id: IdPath, task_name: TaskName) -> Response:
+def stop_task_execution(
+    ctx: Ctx, caller: Caller, execution_id: IdPath, task_name: TaskName
+) -> Response:
     """Asynchronous; 409 when the task has no running execution."""
-    executions.stop_task_execution(ctx.app, execution_id, task_name)
+    executions.stop_task_execution(ctx.app, execution_id, task_name, token_name(caller))
     return Response(status_code=202)

@@ -10,7 +10,7 @@ from ai_flow.scheduler._actions import (
     stop_workflow_execution,
 )
 from ai_flow.scheduler._batch import Target
-from ai_flow.scheduler._decisions import record_user_decision
+from ai_flow.scheduler._decisions import by_user, record_user_decision, user_cause
 from ai_flow.scheduler._lookup import Speculation, SpeculationMiss
 from ai_flow.scheduler._plan import PlanError, RulePlan, TaskPlan, WorkflowPlan
 from ai_flow.scheduler._processor import EventProcessor, execution_id_of
@@ -43,7 +43,9 @@ __all__ = [
     "execution_id_of",
     "parse_report",
     "parse_trigger",
+    "by_user",
     "record_user_decision",
+    "user_cause",
     "refresh_workflow_status",
     "snapshot_files",
     "start_task",

@@ -151,7 +151,7 @@ def start_workflow_execution(
     offsets.bump_keys_version(session)
     periodic = plan.periodic_tasks
     task_schedules.create_task_schedules(session, execution.id, periodic)
-    fields = dict(cause or {"source": dlog.USER, "detail": "started by a user"})
+    fields = dict(cause or dlog.user_cause(None))
     source = fields.pop("source")
     rows = [
         {**fields, "action": dlog.START_EXECUTION, "taken": True, "source": source},
@@ -190,8 +190,11 @@ def retry_task(
     commands.add_command(session, row.id, TaskAction.START, not_before=not_before)
 
 
-def stop_workflow_execution(session: Session, execution: WorkflowExecutionRow) -> None:
-    """A user's stop: every alive run is asked to stop (recorded in the decision log)."""
+def stop_workflow_execution(
+    session: Session, execution: WorkflowExecutionRow, by: str | None = None
+) -> None:
+    """A user's stop: every alive run is asked to stop (recorded in the decision log);
+    `by` names the caller's token."""
     rows: list[dict[str, Any]] = []
     for task_name, status in tasks.latest_statuses(session, execution.id).items():
         if status in TASK_ALIVE:
@@ -210,7 +213,12 @@ def stop_workflow_execution(session: Session, execution: WorkflowExecutionRow) -
     if execution.status not in WORKFLOW_FINISHED:
         executions.update_execution_status(session, execution.id, WorkflowStatus.STOPPED)
         rows.insert(
-            0, {"action": dlog.STOP_EXECUTION, "taken": True, "detail": "stopped by a user"}
+            0,
+            {
+                "action": dlog.STOP_EXECUTION,
+                "taken": True,
+                "detail": f"stopped by {dlog.by_user(by)}",
+            },
         )
     for row in rows:
         dlog.record(session, dlog.USER, workflow_execution_id=execution.id, **row)

@@ -103,6 +103,16 @@ def record(session: Session, source: str, **fields: Any) -> None:
         decisions.record(session, [{**fields, "source": source, "create_time": now_ms()}])
 
 
+def by_user(by: str | None) -> str:
+    """Who made a user call, for a decision's detail: the token's name when auth is on."""
+    return f"a user (token '{by}')" if by else "a user"
+
+
+def user_cause(by: str | None) -> dict[str, Any]:
+    """The cause of an execution a user started (see `start_workflow_execution`)."""
+    return {"source": USER, "detail": f"started by {by_user(by)}"}
+
+
 def record_user_decision(session: Session, **fields: Any) -> None:
     """What a user's call (start, stop, restart of a task) did."""
     record(session, USER, **fields)

@@ -22,6 +22,7 @@ from ai_flow.proto import aiflow_pb2_grpc as pb_grpc
 from ai_flow.server import _convert as convert
 from ai_flow.server._access import current_principal
 from ai_flow.server._errors import rpc_errors
+from notification_service.util.auth import ANYONE
 
 
 def _page(page: pb.Page) -> tuple[int | None, int | None]:
@@ -30,6 +31,12 @@ def _page(page: pb.Page) -> tuple[int | None, int | None]:
 
 def _ns(namespace: str) -> str:
     return namespace or "default"
+
+
+def _by() -> str | None:
+    """The caller's token name, recorded with user calls (None without auth_tokens)."""
+    principal = current_principal()
+    return None if principal is ANYONE else principal.name
 
 
 class AIFlowServicer(pb_grpc.AIFlowServiceServicer):
@@ -130,17 +137,17 @@ class AIFlowServicer(pb_grpc.AIFlowServiceServicer):
     # Workflow executions
     @rpc_errors
     def StartWorkflowExecution(self, request, context):  # noqa: N802, ANN001
-        row, wf = executions.start_execution(self._app, request.namespace, request.name)
+        row, wf = executions.start_execution(self._app, request.namespace, request.name, _by())
         return convert.execution(row, wf)
 
     @rpc_errors
     def StopWorkflowExecution(self, request, context):  # noqa: N802, ANN001
-        executions.stop_execution(self._app, request.id)
+        executions.stop_execution(self._app, request.id, _by())
         return pb.Empty()
 
     @rpc_errors
     def StopWorkflowExecutions(self, request, context):  # noqa: N802, ANN001
-        count = executions.stop_executions(self._app, request.namespace, request.name)
+        count = executions.stop_executions(self._app, request.namespace, request.name, _by())
         return pb.CountResponse(count=count)
 
     @rpc_errors
@@ -175,13 +182,15 @@ class AIFlowServicer(pb_grpc.AIFlowServiceServicer):
     @rpc_errors
     def StartTaskExecution(self, request, context):  # noqa: N802, ANN001
         row = executions.start_task_execution(
-            self._app, request.workflow_execution_id, request.task_name
+            self._app, request.workflow_execution_id, request.task_name, _by()
         )
         return convert.task_execution(row)
 
     @rpc_errors
     def StopTaskExecution(self, request, context):  # noqa: N802, ANN001
-        executions.stop_task_execution(self._app, request.workflow_execution_id, request.task_name)
+        executions.stop_task_execution(
+            self._app, request.workflow_execution_id, request.task_name, _by()
+        )
         return pb.Empty()
 
     # Schedules

@@ -477,3 +477,15 @@ def test_the_cookie_counts_on_reads_and_htmx_requests_only(world: World) -> None
         assert r.status_code == 200
     with world.client(ADMIN) as http:
         assert http.post(f"/api/v1{WF}/enable").status_code == 200
+
+
+def test_user_calls_record_the_token_name(world: World) -> None:
+    with world.client(WRITER) as http:
+        execution = _made(http.post(f"/api/v1{WF}/executions"))
+        explained = http.get(f"/api/v1/workflow-executions/{execution}/explain").json()
+        assert explained["started_by"]["detail"] == "started by a user (token 'writer')"
+        r = http.post(f"/api/v1/workflow-executions/{execution}/stop")
+        assert r.status_code == 202, r.text
+        explained = http.get(f"/api/v1/workflow-executions/{execution}/explain").json()
+    details = [d["detail"] for d in explained["decisions"]]
+    assert "stopped by a user (token 'writer')" in details

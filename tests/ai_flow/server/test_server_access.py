@@ -330,6 +330,22 @@ def test_scoped_tokens(world: World) -> None:
     assert _code(get, missing, OTHER) == grpc.StatusCode.NOT_FOUND
 
 
+def test_user_calls_are_recorded_with_the_token_name(world: World) -> None:
+    started = ops.explain_workflow_execution(world.main.execution)["started_by"]
+    assert (started["source"], started["detail"]) == ("USER", "started by a user (token 'admin')")
+    execution = world.api.StartWorkflowExecution(_ref(world.main), metadata=auth_metadata(TEAM)).id
+    started = ops.explain_workflow_execution(execution)["started_by"]
+    assert started["detail"] == "started by a user (token 'team')"
+    # A START of the alive sleeper is recorded (skipped) with the token too.
+    ref = pb.TaskRef(workflow_execution_id=execution, task_name="sleeper")
+    world.api.StartTaskExecution(ref, metadata=auth_metadata(TEAM))
+    newest = ops.explain_workflow_execution(execution)["decisions"][0]
+    assert newest["detail"].startswith("call by a user (token 'team'): START skipped")
+    world.api.StopWorkflowExecution(pb.IdRequest(id=execution), metadata=auth_metadata(TEAM))
+    newest = ops.explain_workflow_execution(execution)["decisions"]
+    assert "stopped by a user (token 'team')" in [d["detail"] for d in newest]
+
+
 def test_an_upload_into_a_foreign_namespace_stores_nothing(world: World) -> None:
     other_file = WORKFLOWS.replace("name='wf'", "name='sneaky'")
     request = _upload(world, world.main)
