@@ -19,6 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+# First, as in a user's program: it picks gRPC's native paths before grpc loads (grpc_core).
+import notification_service.client  # noqa: F401
+
+# isort: split
 import grpc
 from sqlalchemy import create_engine, text
 

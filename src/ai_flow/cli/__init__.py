@@ -8,6 +8,10 @@ import os
 # `Error:` line says. Must be set before grpc is imported; the user's value still wins.
 os.environ.setdefault("GRPC_VERBOSITY", "NONE")
 
+from notification_service.util import grpc_core  # noqa: E402
+
+grpc_core.tune()  # before grpc loads: the cheaper native paths
+
 import click  # noqa: E402
 
 from ai_flow import __version__  # noqa: E402

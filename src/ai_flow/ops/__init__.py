@@ -1,5 +1,10 @@
 """The Python API of AIFlow: every function talks to the AIFlow server over gRPC."""
 
+# ruff: noqa: E402 - grpc_core.tune() must run before anything below imports grpc
+from notification_service.util import grpc_core
+
+grpc_core.tune()
+
 from ai_flow.ops._client import (
     AIFlowClientError,
     AlreadyExistsError,

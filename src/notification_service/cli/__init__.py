@@ -9,6 +9,10 @@ import os
 # an explicit GRPC_VERBOSITY from the user still wins.
 os.environ.setdefault("GRPC_VERBOSITY", "NONE")
 
+from notification_service.util import grpc_core  # noqa: E402
+
+grpc_core.tune()  # before grpc loads: the cheaper native paths
+
 import click  # noqa: E402
 
 from notification_service import __version__  # noqa: E402

@@ -11,6 +11,8 @@ import os
 import sys
 from collections.abc import Callable
 
+from notification_service.util import grpc_core
+
 
 def serve(
     run: Callable[[], None],
@@ -22,6 +24,7 @@ def serve(
     file names the database)."""
     # gRPC's native layer repeats our errors on stderr; the user's value still wins.
     os.environ.setdefault("GRPC_VERBOSITY", "NONE")
+    grpc_core.tune()
     try:
         run()
     except Exception as exc:
