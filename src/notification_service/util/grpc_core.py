@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 EXPERIMENTS_OFF = "-event_engine_client,-event_engine_listener,-event_engine_callback_cq"
-#: grpcio minor versions the names above are known to (see tests/…/test_grpc_core.py).
+#: grpcio minors the names above are known to (test: tests/notification_service/util/).
 CHECKED = ("1.85",)
 
 
