@@ -70,3 +70,25 @@ def test_the_python_api_and_the_server_module_load_no_web_stack(module: str) -> 
     loaded = json.loads(done.stdout)
     web = [m for m in loaded if m.split(".")[0] in WEB[:-1]]
     assert not web, web[:10]
+
+
+def test_evaluating_a_workflow_file_loads_no_client_stack() -> None:
+    """The Quickstart's file imports AIFlowNotificationClient at the top: evaluating it at
+    upload must not load gRPC, pydantic or the engines' HTTP clients (they made uploads
+    0.15 s slower); a task that uses the client loads them then."""
+    code = (
+        "import sys, json\n"
+        "from ai_flow.notification.notification_client import AIFlowNotificationClient\n"
+        "import ai_flow.notification\n"
+        "from ai_flow.operators.bash import BashOperator\n"
+        "from ai_flow.model.workflow import Workflow\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+        "from ai_flow.notification import ListenerProcessor\n"
+        "from ai_flow.runtime import send_status_event\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    before, after = (set(json.loads(line)) for line in done.stdout.splitlines())
+    heavy = ("grpc", "pydantic", "notification_service.client", "ai_flow.engines", "sqlalchemy")
+    assert not sorted(m for m in before if m.startswith(heavy)), "loaded at evaluation"
+    assert {"grpc", "notification_service.client"} <= after  # loaded when used

@@ -11,12 +11,25 @@ no sender and no context, which is handy in scripts and tests.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from ai_flow.runtime._context import TaskContext, current_task_context
-from notification_service.client import ListenerProcessor, NotificationClient
 from notification_service.model import DEFAULT_NAMESPACE, Event
 
+if TYPE_CHECKING:
+    from notification_service.client import ListenerProcessor
+
 __all__ = ["AIFlowNotificationClient", "Event", "ListenerProcessor"]
+
+
+def __getattr__(name: str) -> Any:
+    # The notification client (and gRPC) load when a task uses them, not when a workflow
+    # file that imports this module is evaluated at upload.
+    if name == "ListenerProcessor":
+        from notification_service.client import ListenerProcessor
+
+        return ListenerProcessor
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class AIFlowNotificationClient:
@@ -31,6 +44,8 @@ class AIFlowNotificationClient:
         if not uri:
             raise ValueError("server_uri is required outside a task runtime")
         self.namespace = ctx.namespace if ctx else DEFAULT_NAMESPACE
+        from notification_service.client import NotificationClient
+
         self._client = NotificationClient(
             uri,
             namespace=self.namespace,

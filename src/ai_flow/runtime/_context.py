@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import asdict, dataclass, fields
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from ai_flow.engines import ExternalJob
 from ai_flow.model.internal.memory_context import MemoryContext
 from ai_flow.model.stop_reason import StopReason
 from ai_flow.runtime import environment
+
+if TYPE_CHECKING:  # annotations only: the engines' HTTP clients load with a job
+    from ai_flow.engines import ExternalJob
 
 
 @dataclass(frozen=True)
