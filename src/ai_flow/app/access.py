@@ -18,8 +18,14 @@ __all__ = [
     "list_visible_namespaces",
     "require_namespace",
     "require_owner",
+    "token_name",
     "visible_namespaces",
 ]
+
+
+def token_name(principal: Principal) -> str | None:
+    """Who to record with a user call: the token's name (None without auth_tokens)."""
+    return None if principal is ANYONE else principal.name
 
 
 def require_namespace(principal: Principal, namespace: str | None, write: bool) -> None:

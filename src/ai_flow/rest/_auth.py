@@ -149,8 +149,3 @@ READ_EVERYWHERE = Depends(Rule(everywhere=True))
 #: Any known token; the route decides what it shows.
 SIGNED_IN = Depends(Rule())
 Caller = Annotated[Principal, SIGNED_IN]
-
-
-def token_name(principal: Principal) -> str | None:
-    """Who to record with a user call: the token's name (None without auth_tokens)."""
-    return None if principal is ANYONE else principal.name

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel
 
 from ai_flow.app import executions, listings
+from ai_flow.app.access import token_name
 from ai_flow.metadata import WorkflowExecutionRow, WorkflowRow
-from ai_flow.rest._auth import READ_NAMESPACE, WRITE_NAMESPACE, Caller, owner, token_name
+from ai_flow.rest._auth import READ_NAMESPACE, WRITE_NAMESPACE, Caller, owner
 from ai_flow.rest._deps import Ctx
 from ai_flow.rest._errors import ERRORS
 from ai_flow.rest._paging import IdPath, PageArgs, PageOut, page_args

@@ -10,8 +10,9 @@ from fastapi import APIRouter, Depends, Path, Response
 from pydantic import BaseModel, Field
 
 from ai_flow.app import executions, listings
+from ai_flow.app.access import token_name
 from ai_flow.metadata import TaskExecutionRow
-from ai_flow.rest._auth import Caller, owner, token_name
+from ai_flow.rest._auth import Caller, owner
 from ai_flow.rest._deps import Ctx
 from ai_flow.rest._errors import ERRORS
 from ai_flow.rest._paging import IdPath, PageArgs, PageOut, page_args

@@ -22,7 +22,6 @@ from ai_flow.proto import aiflow_pb2_grpc as pb_grpc
 from ai_flow.server import _convert as convert
 from ai_flow.server._access import current_principal
 from ai_flow.server._errors import rpc_errors
-from notification_service.util.auth import ANYONE
 
 
 def _page(page: pb.Page) -> tuple[int | None, int | None]:
@@ -35,8 +34,7 @@ def _ns(namespace: str) -> str:
 
 def _by() -> str | None:
     """The caller's token name, recorded with user calls (None without auth_tokens)."""
-    principal = current_principal()
-    return None if principal is ANYONE else principal.name
+    return access.token_name(current_principal())
 
 
 class AIFlowServicer(pb_grpc.AIFlowServiceServicer):

@@ -23,7 +23,6 @@ from ai_flow.app.errors import (
     NotFoundError,
     PreconditionError,
 )
-from ai_flow.rest._auth import token_name
 from ai_flow.web._context import Ctx, Viewer
 from ai_flow.web._templates import render
 from notification_service.client import NotificationError
@@ -71,7 +70,7 @@ def start_execution(
     ctx: Ctx, viewer: Viewer, request: Request, namespace: str, name: str
 ) -> Response:
     def act() -> HTMLResponse:
-        row, wf = executions.start_execution(ctx.app, namespace, name, token_name(viewer))
+        row, wf = executions.start_execution(ctx.app, namespace, name, access.token_name(viewer))
         return _flash(
             "ok", f"Started execution {row.id} of {wf.name}.", f"/executions/{row.id}", "Open it"
         )
@@ -84,7 +83,7 @@ def stop_executions(
     ctx: Ctx, viewer: Viewer, request: Request, namespace: str, name: str
 ) -> Response:
     def act() -> HTMLResponse:
-        count = executions.stop_executions(ctx.app, namespace, name, token_name(viewer))
+        count = executions.stop_executions(ctx.app, namespace, name, access.token_name(viewer))
         return _flash("ok", f"Stopping {count} execution(s) of {name}.")
 
     return _act(request, lambda: access.require_namespace(viewer, namespace, True), act)
@@ -106,7 +105,7 @@ def enable_workflow(
 @router.post("/executions/{execution_id}/stop")
 def stop_execution(ctx: Ctx, viewer: Viewer, request: Request, execution_id: int) -> Response:
     def act() -> HTMLResponse:
-        executions.stop_execution(ctx.app, execution_id, token_name(viewer))
+        executions.stop_execution(ctx.app, execution_id, access.token_name(viewer))
         return _flash("ok", f"Stopping execution {execution_id}.")
 
     return _act(
@@ -123,15 +122,17 @@ def task_action(
     def act() -> HTMLResponse:
         if change == "start":
             row = executions.start_task_execution(
-                ctx.app, execution_id, task_name, token_name(viewer)
+                ctx.app, execution_id, task_name, access.token_name(viewer)
             )
             return _flash("ok", f"{task_name} #{row.sequence_number} is {row.status}.")
         if change == "stop":
-            executions.stop_task_execution(ctx.app, execution_id, task_name, token_name(viewer))
+            executions.stop_task_execution(
+                ctx.app, execution_id, task_name, access.token_name(viewer)
+            )
             return _flash("ok", f"Stopping {task_name}.")
         if change == "restart":
             row = task_actions.restart_task_execution(
-                ctx.app, execution_id, task_name, token_name(viewer)
+                ctx.app, execution_id, task_name, access.token_name(viewer)
             )
             return _flash("ok", f"Restarting {task_name} as run #{row.sequence_number}.")
         raise NotFoundError(f"no action {change!r}")
